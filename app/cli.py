@@ -1,0 +1,170 @@
+"""The ``sigap`` command: serve, migrate, seed, manage API keys, write the OpenAPI document."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from app.config import get_settings
+
+
+def _database():  # type: ignore[no-untyped-def]
+    from app.db import Database, build_engine
+
+    return Database(build_engine(get_settings()))
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from app import migrations
+
+    settings = get_settings()
+    migrations.upgrade(settings.database_url)
+    print("migrations: at head")
+    if not args.no_seed:
+        return cmd_seed(args)
+    return 0
+
+
+def cmd_seed(_args: argparse.Namespace) -> int:
+    from app.reference.service import seed
+
+    with _database().session() as session:
+        written = seed(session)
+    print(f"reference data: {written['regions']} region(s) and {written['agencies']} agency(ies) written")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    if settings.is_development:
+        # Development is one command: schema, reference data and an admin key, then the server.
+        cmd_migrate(argparse.Namespace(no_seed=False))
+        _ensure_dev_admin()
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level,
+        access_log=settings.access_log,
+        proxy_headers=True,
+    )
+    return 0
+
+
+def _ensure_dev_admin() -> None:
+    from app.auth.service import ensure_admin
+
+    settings = get_settings()
+    bootstrap = settings.bootstrap_admin_key.get_secret_value() if settings.bootstrap_admin_key else None
+    with _database().session() as session:
+        key = ensure_admin(session, bootstrap_key=bootstrap, generate=True)
+    if key and not bootstrap:
+        print("\n  Development admin key (shown once; Sigap keeps only its hash):\n")
+        print(f"    {key}\n")
+        print("  Use it in Swagger UI (Authorize) or: curl -H 'Authorization: Bearer <key>' ...\n")
+    elif not key:
+        print("admin key: an active admin client exists (create another with `sigap keys create`)")
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    from app.auth.models import Scope
+    from app.auth.service import create_client
+
+    try:
+        scopes = [Scope(s.strip()) for part in args.scopes for s in part.split(",") if s.strip()]
+    except ValueError as exc:
+        print(f"error: {exc}; scopes are: {', '.join(s.value for s in Scope)}", file=sys.stderr)
+        return 2
+    with _database().session() as session:
+        client, key = create_client(session, name=args.name, agency=args.agency, scopes=scopes)
+    print(f"client {client.id} ({client.name}, {client.agency_code}) scopes={','.join(client.scopes)}")
+    print(key)
+    return 0
+
+
+def cmd_keys_revoke(args: argparse.Namespace) -> int:
+    from app.auth.service import revoke_client
+
+    with _database().session() as session:
+        client = revoke_client(session, args.client_id)
+    print(f"client {client.id} ({client.name}) revoked at {client.revoked_at}")
+    return 0
+
+
+def cmd_keys_list(_args: argparse.Namespace) -> int:
+    from app.auth.service import list_clients
+
+    with _database().session(write=False) as session:
+        for c in list_clients(session):
+            state = "revoked" if c.revoked_at else "active"
+            print(f"{c.id:>4}  {state:<8} {c.key_prefix}…  {c.agency_code:<28} {','.join(c.scopes):<40} {c.name}")
+    return 0
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    from app.openapi_file import render
+
+    text = render()
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sigap", description="Sigap crisis-communication service.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the API (development: also migrate, seed, admin key)")
+    serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="apply database migrations, then seed reference data")
+    migrate.add_argument("--no-seed", action="store_true", help="only migrate")
+    migrate.set_defaults(func=cmd_migrate)
+
+    sub.add_parser("seed", help="write regions and agencies (idempotent)").set_defaults(func=cmd_seed)
+
+    keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="keys_command", required=True)
+    create = keys.add_parser("create", help="issue a key (printed once)")
+    create.add_argument("--agency", required=True, help="agency code, e.g. diskominfo-samarinda")
+    create.add_argument("--scopes", required=True, nargs="+", help="e.g. mentions:write,mentions:read")
+    create.add_argument("--name", required=True, help="who or what uses the key")
+    create.set_defaults(func=cmd_keys_create)
+    revoke = keys.add_parser("revoke", help="revoke a key by client id")
+    revoke.add_argument("client_id", type=int)
+    revoke.set_defaults(func=cmd_keys_revoke)
+    keys.add_parser("list", help="list clients").set_defaults(func=cmd_keys_list)
+
+    openapi = sub.add_parser("openapi", help="write the OpenAPI document as YAML")
+    openapi.add_argument("--output", default="openapi.yaml", help="file, or - for standard output")
+    openapi.set_defaults(func=cmd_openapi)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    args = build_parser().parse_args(argv)
+    from app.errors import AppError
+
+    try:
+        code: int = args.func(args)
+    except AppError as exc:
+        print(f"error: {exc.detail or exc.title}", file=sys.stderr)
+        return 1
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

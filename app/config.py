@@ -1,0 +1,78 @@
+"""Settings from the environment (prefix ``SIGAP_``).
+
+Outside development the service refuses to start with the shipped default secret, so a production
+deployment can never sign cursors with a key that is printed in this repository.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "sigap-development-secret-change-me"  # noqa: S105 - refused outside development
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SIGAP_", env_file=".env", extra="ignore")
+
+    env: Environment = Environment.development
+    database_url: str = "sqlite:///./sigap.db"
+    secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    bootstrap_admin_key: SecretStr | None = None
+
+    log_level: str = "info"
+    access_log: bool = True
+
+    # A batch of 1000 mentions of ordinary news length fits comfortably; one 100 000-character text
+    # is at most ~400 KB of UTF-8. Bigger bodies are refused with 413 before they are read.
+    max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    batch_max_items: int = Field(default=1000, ge=1, le=1000)
+    page_default: int = 50
+    page_max: int = 200
+
+    idempotency_ttl_hours: int = Field(default=48, ge=24)
+    # Sync endpoints run on a worker-thread pool; a small pool beats the default 40 on a database-bound
+    # service (see shared/PERF-NOTES.md) and keeps SQLite lock back-off short.
+    worker_threads: int = Field(default=8, ge=1, le=200)
+    # How long a verified API key is trusted without a database look-up, per process. Revocation is
+    # immediate in the process that revoked it and takes at most this long elsewhere.
+    auth_cache_seconds: float = Field(default=10.0, ge=0)
+
+    # FULL keeps every acknowledged mention through a power loss; NORMAL is ~15 % faster but can lose the
+    # last commits on an OS crash. The embedded database chooses durability.
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+    db_pool_size: int = Field(default=10, ge=1)
+    db_retry_after_seconds: int = Field(default=5, ge=1)
+
+    @property
+    def is_development(self) -> bool:
+        return self.env is Environment.development
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.env is Environment.production:
+            if self.secret_key.get_secret_value() in (DEV_SECRET_KEY, ""):
+                raise ValueError("SIGAP_SECRET_KEY must be set to a private value in production")
+            if len(self.secret_key.get_secret_value()) < 32:
+                raise ValueError("SIGAP_SECRET_KEY must be at least 32 characters in production")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,101 @@
+"""The FastAPI application: ``create_app()`` wires settings, database, routers and the error handlers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio.to_thread
+from fastapi import FastAPI
+from sqlalchemy.exc import SQLAlchemyError
+
+from app import __version__, handlers, migrations
+from app.auth import service as auth_service
+from app.auth.deps import AuthCache
+from app.auth.router import router as clients_router
+from app.config import Settings, get_settings
+from app.db import Database, build_engine
+from app.health.router import router as health_router
+from app.mentions.router import router as mentions_router
+from app.middleware import BodyGuardMiddleware
+from app.openapi import build_openapi
+from app.pagination import CursorCodec
+from app.reference.router import router as reference_router
+
+logger = logging.getLogger("sigap")
+
+DESCRIPTION = """
+**Sigap** is the crisis-communication service of Diskominfo Provinsi Kalimantan Timur. Monitoring tools,
+the SP4N-LAPOR! bridge and agency apps push **mentions** (news articles, broadcasts, social-media posts)
+into it; Pranata Humas officers triage them by urgency and impact and answer with a response plan.
+
+* Authenticate with an API key: `Authorization: Bearer sgp_…` (use **Authorize** above).
+* Every error is `application/problem+json` (RFC 9457) with a stable `code`.
+* Times carry a UTC offset; Sigap answers in WITA (`+08:00`, Asia/Makassar).
+* Send `Idempotency-Key` on POSTs you may retry.
+"""
+
+TAGS: list[dict[str, Any]] = [
+    {
+        "name": "mentions",
+        "description": "Intake of articles and posts (*temuan*) from monitoring systems and officers, "
+        "and search over them. Duplicates are recognised and never stored twice.",
+    },
+    {
+        "name": "reference",
+        "description": "Kalimantan Timur's regions (Kemendagri codes) and the agencies (OPD) Sigap works with.",
+    },
+    {"name": "clients", "description": "API keys for integrating systems and apps (administrators only)."},
+    {"name": "health", "description": "Liveness and readiness probes."},
+]
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    database = database or Database(build_engine(settings))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        await anyio.to_thread.run_sync(_bootstrap_admin, settings, database)
+        yield
+        database.dispose()
+
+    app = FastAPI(
+        title="Sigap API",
+        version=__version__,
+        summary="Crisis communication for the Pemprov Kalimantan Timur: mention intake, triage and response.",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        contact={"name": "Diskominfo Provinsi Kalimantan Timur", "url": "https://diskominfo.kaltimprov.go.id"},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = database
+    app.state.auth_cache = AuthCache(settings.auth_cache_seconds)
+    app.state.cursor_codec = CursorCodec(settings.secret_key.get_secret_value())
+
+    handlers.install(app)
+    app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    for router in (mentions_router, reference_router, clients_router, health_router):
+        app.include_router(router)
+    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _bootstrap_admin(settings: Settings, database: Database) -> None:
+    """Create the admin client from SIGAP_BOOTSTRAP_ADMIN_KEY when there is none (scripted set-ups)."""
+    if settings.bootstrap_admin_key is None:
+        return
+    try:
+        if not migrations.at_head(database.engine, settings.database_url):
+            logger.warning("database is not migrated; skipping the bootstrap admin key (run `sigap migrate`)")
+            return
+        with database.session() as session:
+            key = settings.bootstrap_admin_key.get_secret_value()
+            if auth_service.ensure_admin(session, bootstrap_key=key, generate=False):
+                logger.info("created the admin client from SIGAP_BOOTSTRAP_ADMIN_KEY")
+    except SQLAlchemyError as exc:
+        logger.warning("database unavailable at start-up (%s); serving, /readyz will say so", exc.__class__.__name__)

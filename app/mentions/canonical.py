@@ -1,0 +1,29 @@
+"""Canonical form of an article URL, so syndicated tracking variants of one link count as one mention.
+
+Pure function; rules: lower-case scheme and host, no default port, no fragment, no ``utm_*``/``fbclid``/
+``gclid`` parameters (the rest sorted), no trailing slash.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+_TRACKING_PARAMS = frozenset({"fbclid", "gclid"})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def canonical_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if parts.port is not None and parts.port != _DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{parts.port}"
+    query = urlencode(
+        sorted(
+            (key, value)
+            for key, value in parse_qsl(parts.query, keep_blank_values=True)
+            if not key.lower().startswith("utm_") and key.lower() not in _TRACKING_PARAMS
+        )
+    )
+    path = parts.path.rstrip("/")
+    return urlunsplit((scheme, host, path, query, ""))

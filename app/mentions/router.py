@@ -1,0 +1,186 @@
+"""Mention intake and search."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+
+from app.auth.deps import require
+from app.auth.models import Scope
+from app.auth.service import Principal
+from app.config import Settings
+from app.db import SessionDep
+from app.deps import SettingsDep
+from app.errors import BadRequest, UnprocessableEntity
+from app.idempotency.service import Answer, fingerprint, respond_idempotently
+from app.mentions import service
+from app.mentions.models import (
+    BatchResult,
+    MentionBatch,
+    MentionCreate,
+    MentionIntakeResult,
+    MentionPage,
+    MentionPublic,
+    SourceType,
+)
+from app.openapi import problems
+from app.pagination import CursorCodec, scope_of
+
+router = APIRouter(prefix="/v1/mentions", tags=["mentions"])
+
+Writer = Annotated[Principal, Depends(require(Scope.mentions_write))]
+Reader = Annotated[Principal, Depends(require(Scope.mentions_read))]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Any unique string (a UUID is ideal). A retry with the same key and body gets the first "
+        "answer again, with `Idempotent-Replayed: true`; keys are kept for at least 24 hours per client.",
+    ),
+]
+
+_INTAKE_RESPONSES = {
+    200: {"model": MentionIntakeResult, "description": "Already stored: the stored mention, `duplicate: true`."},
+    **problems(422),
+}
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MentionIntakeResult,
+    responses=_INTAKE_RESPONSES,  # type: ignore[arg-type]
+    response_description="Stored: the new mention, with its URL in `Location`.",
+)
+def create_mention(
+    body: MentionCreate,
+    session: SessionDep,
+    principal: Writer,
+    settings: SettingsDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Submit one mention (article, broadcast or post).
+
+    A mention already stored — same `external_id` from the same client, or the same canonical URL
+    (case of the host, `utm_*`, `fbclid`, `gclid`, fragment and trailing slash ignored) — is not stored
+    again: the answer is `200` with the stored mention and `"duplicate": true`.
+    """
+
+    def handle() -> Answer:
+        (stored,) = service.store(session, principal=principal, items=[body])
+        result = MentionIntakeResult(
+            **service.public(session, stored).model_dump(), duplicate=not stored.created
+        )
+        if stored.created:
+            return status.HTTP_201_CREATED, result, {"Location": f"/v1/mentions/{stored.id}"}
+        return status.HTTP_200_OK, result, {}
+
+    return _idempotent(session, principal, settings, idempotency_key, "/v1/mentions", body, handle)
+
+
+@router.post("/batch", response_model=BatchResult, responses=problems(422))
+def create_mentions_batch(
+    body: MentionBatch,
+    session: SessionDep,
+    principal: Writer,
+    settings: SettingsDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Submit up to 1000 mentions at once.
+
+    Each item is checked on its own: valid items are stored even when others are rejected, and a rejected
+    item writes nothing. The answer lists one result per item, in order, with totals.
+    """
+    if len(body.items) > settings.batch_max_items:
+        raise UnprocessableEntity(
+            f"A batch holds at most {settings.batch_max_items} items; this one has {len(body.items)}.",
+            code="BATCH_TOO_LARGE",
+        )
+
+    def handle() -> Answer:
+        return status.HTTP_200_OK, service.store_batch(session, principal=principal, items=body.items), {}
+
+    return _idempotent(session, principal, settings, idempotency_key, "/v1/mentions/batch", body, handle)
+
+
+def _idempotent(
+    session: SessionDep,
+    principal: Principal,
+    settings: Settings,
+    key: str | None,
+    path: str,
+    body: MentionCreate | MentionBatch,
+    handle: Callable[[], Answer],
+) -> Response:
+    return respond_idempotently(
+        session,
+        client_id=principal.client_id,
+        key=key,
+        request_hash=fingerprint("POST", path, body.model_dump(mode="json")) if key else "",
+        ttl=timedelta(hours=settings.idempotency_ttl_hours),
+        handle=handle,
+    )
+
+
+@router.get("", responses=problems(400))
+def list_mentions(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    _reader: Reader,
+    settings: SettingsDep,
+    source_type: SourceType | None = None,
+    since: Annotated[
+        datetime | None, Query(description="Published at or after this instant (with UTC offset).")
+    ] = None,
+    until: Annotated[datetime | None, Query(description="Published before this instant (with UTC offset).")] = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="Words to find in title or text.")
+    ] = None,
+    region: Annotated[
+        str | None, Query(max_length=8, description="Kemendagri region code, e.g. `64.72` for Samarinda.")
+    ] = None,
+    limit: Annotated[int, Query(description="Page size: default 50; above 200 is treated as 200.")] = 50,
+    cursor: Annotated[str | None, Query(max_length=1000, description="`next_cursor` of the page before.")] = None,
+) -> MentionPage:
+    """Search mentions, newest first.
+
+    Pages are linked by an opaque `cursor`; follow `next_cursor` (also given as a `Link: rel="next"` header)
+    until it is null. A cursor only works with the filters it was issued for.
+    """
+    if limit < 1:
+        raise BadRequest("limit must be at least 1.", code="INVALID_LIMIT")
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and value.tzinfo is None:
+            raise UnprocessableEntity(
+                f"{name} must carry a UTC offset, e.g. 2026-11-27T00:00:00+08:00.",
+                errors=[{"loc": ["query", name], "msg": "a UTC offset is required", "type": "timezone_required"}],
+            )
+    limit = min(limit, settings.page_max)
+    filters = service.MentionFilter(
+        source_type=source_type.value if source_type else None, since=since, until=until, q=q, region=region
+    )
+    codec: CursorCodec = request.app.state.cursor_codec
+    scope = scope_of("mentions", asdict(filters))
+    after = None
+    if cursor is not None:
+        published_at, mention_id = codec.decode(scope, cursor)
+        after = (datetime.fromisoformat(published_at), int(mention_id))
+    items, next_position = service.search(session, filters=filters, limit=limit, after=after)
+    next_cursor = None
+    if next_position is not None:
+        next_cursor = codec.encode(scope, [next_position[0].isoformat(), next_position[1]])
+        response.headers["Link"] = f'<{request.url.include_query_params(cursor=next_cursor)}>; rel="next"'
+    return MentionPage(items=items, next_cursor=next_cursor)
+
+
+@router.get("/{mention_id}", responses=problems(404))
+def get_mention(mention_id: int, session: SessionDep, _reader: Reader) -> MentionPublic:
+    """Read one mention."""
+    return service.get(session, mention_id)

@@ -1,0 +1,89 @@
+"""Request guards that must act before the body is parsed: size (413) and media type (415)."""
+
+from __future__ import annotations
+
+import json
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.errors import PROBLEM_MEDIA_TYPE, problem_body
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _send_problem(send: Send, status: int, code: str, title: str, detail: str, path: str) -> None:
+    body = json.dumps(problem_body(status=status, code=code, title=title, detail=detail, instance=path)).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyGuardMiddleware:
+    """Refuse oversized bodies (by Content-Length, or while streaming) and bodies that are not JSON."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        path = scope.get("path", "")
+        length = headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+            await _send_problem(send, 413, "PAYLOAD_TOO_LARGE", "Request body too large", self._limit_text(), path)
+            return
+        has_body = (length is not None and length != "0") or "chunked" in headers.get("transfer-encoding", "")
+        media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if has_body and not (media_type == "application/json" or media_type.endswith("+json")):
+            await _send_problem(
+                send,
+                415,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "Unsupported media type",
+                "Send the body as JSON with 'Content-Type: application/json'.",
+                path,
+            )
+            return
+
+        received = 0
+        response_started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if response_started:
+                raise
+            await _send_problem(send, 413, "PAYLOAD_TOO_LARGE", "Request body too large", self._limit_text(), path)
+
+    def _limit_text(self) -> str:
+        return f"The body may be at most {self.max_body_bytes} bytes (SIGAP_MAX_BODY_BYTES)."

@@ -1,0 +1,44 @@
+"""The reference data as shipped in ``data/*.json``: the one source the seed and input validation share.
+
+Pure module (no database): intake validates ``region_codes`` against the same list the seed writes, without a
+query per request.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+REGION_TYPE_LABELS = {
+    "provinsi": {"id": "Provinsi", "en": "Province"},
+    "kabupaten": {"id": "Kabupaten", "en": "Regency"},
+    "kota": {"id": "Kota", "en": "City"},
+}
+
+
+def _load(name: str) -> list[dict[str, Any]]:
+    text = resources.files("app.reference").joinpath("data", name).read_text(encoding="utf-8")
+    rows: list[dict[str, Any]] = json.loads(text)
+    return rows
+
+
+@cache
+def regions() -> tuple[dict[str, Any], ...]:
+    return tuple(_load("regions.json"))
+
+
+@cache
+def agencies() -> tuple[dict[str, Any], ...]:
+    return tuple(_load("agencies.json"))
+
+
+@cache
+def region_codes() -> frozenset[str]:
+    return frozenset(r["code"] for r in regions())
+
+
+@cache
+def agency_codes() -> frozenset[str]:
+    return frozenset(a["code"] for a in agencies())

@@ -1,0 +1,187 @@
+"""Test databases are built by the Alembic migrations, on SQLite and — when SIGAP_TEST_POSTGRES_URL is set —
+on PostgreSQL too. Each test runs inside a transaction that is rolled back; the app's own commits become
+SAVEPOINT releases. Tests that need real commits (concurrency) get a private database of their own.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from app import migrations
+from app.auth.models import Scope
+from app.auth.service import create_client
+from app.config import Environment, Settings
+from app.db import Database, build_engine
+from app.main import create_app
+from app.reference.service import seed
+
+POSTGRES_URL = os.environ.get("SIGAP_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
+
+
+def test_settings(database_url: str, **overrides: Any) -> Settings:
+    return Settings(
+        env=Environment.test,
+        database_url=database_url,
+        secret_key="test-secret-key-for-cursors-0123456789",  # type: ignore[arg-type]
+        **overrides,
+    )
+
+
+test_settings.__test__ = False  # type: ignore[attr-defined]
+
+
+class DatabaseFactory:
+    """Creates fresh, migrated databases of one backend and drops them afterwards."""
+
+    def __init__(self, backend: str, tmp_dir: Path) -> None:
+        self.backend = backend
+        self.tmp_dir = tmp_dir
+        self._created: list[str] = []
+
+    def create(self, *, migrate: bool = True) -> str:
+        name = f"sigap_test_{secrets.token_hex(4)}"
+        if self.backend == "sqlite":
+            url = f"sqlite:///{self.tmp_dir / name}.db"
+        else:
+            assert POSTGRES_URL is not None
+            with psycopg.connect(_libpq(POSTGRES_URL), autocommit=True) as admin:
+                admin.execute(f'CREATE DATABASE "{name}"')
+            self._created.append(name)
+            url = make_url(_sqlalchemy(POSTGRES_URL)).set(database=name).render_as_string(hide_password=False)
+        if migrate:
+            migrations.upgrade(url)
+            engine = build_engine(test_settings(url))
+            with Database(engine).session() as session:
+                seed(session)
+            engine.dispose()
+        return url
+
+    def drop_all(self) -> None:
+        if not self._created:
+            return
+        assert POSTGRES_URL is not None
+        with psycopg.connect(_libpq(POSTGRES_URL), autocommit=True) as admin:
+            for name in self._created:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _sqlalchemy(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1).replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def _libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(request.param, tmp_path_factory.mktemp(request.param))
+    if request.param == "postgres":
+        assert POSTGRES_URL is not None
+        try:
+            psycopg.connect(_libpq(POSTGRES_URL), connect_timeout=5).close()
+        except psycopg.OperationalError as exc:  # CI must fail, never skip, when PostgreSQL is missing
+            pytest.fail(f"SIGAP_TEST_POSTGRES_URL is set but PostgreSQL is unreachable: {exc}")
+    yield factory
+    factory.drop_all()
+
+
+@pytest.fixture(scope="session")
+def backend(databases: DatabaseFactory) -> str:
+    return databases.backend
+
+
+@pytest.fixture(scope="session")
+def database_url(databases: DatabaseFactory) -> str:
+    return databases.create()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = build_engine(test_settings(database_url))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    connection = engine.connect()
+    transaction = connection.begin()
+    yield connection
+    transaction.rollback()
+    connection.close()
+
+
+class BoundDatabase(Database):
+    """Every session joins the test's outer transaction; commits release SAVEPOINTs."""
+
+    def __init__(self, connection: Connection) -> None:
+        super().__init__(connection.engine)
+        self.connection = connection
+
+    def make_session(self, *, write: bool) -> Session:
+        return Session(bind=self.connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+@pytest.fixture
+def session(connection: Connection) -> Iterator[Session]:
+    with Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return test_settings(database_url)
+
+
+@pytest.fixture
+def app(connection: Connection, settings: Settings) -> FastAPI:
+    return create_app(settings, BoundDatabase(connection))
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+KeyMaker = Callable[..., str]
+
+
+@pytest.fixture
+def make_key(session: Session) -> KeyMaker:
+    """``make_key(Scope.mentions_write, agency=..., name=...)`` → a plain API key."""
+
+    def make(*scopes: Scope, agency: str = "diskominfo", name: str = "Crawler media Diskominfo Kaltim") -> str:
+        _, key = create_client(session, name=name, agency=agency, scopes=scopes or [Scope.admin])
+        session.commit()
+        return key
+
+    return make
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def admin_headers(make_key: KeyMaker) -> dict[str, str]:
+    return bearer(make_key(Scope.admin, name="Administrator uji"))
+
+
+@pytest.fixture
+def writer_headers(make_key: KeyMaker) -> dict[str, str]:
+    return bearer(make_key(Scope.mentions_write, Scope.mentions_read))

@@ -5,15 +5,20 @@ SQLite needs care to behave like a server database under concurrent requests:
 - the driver's own transaction handling is switched off and we emit ``BEGIN`` ourselves, so SAVEPOINTs work
   (SQLAlchemy's documented pysqlite recipe);
 - requests that write start with ``BEGIN IMMEDIATE``: they queue for the write lock up front (honouring
-  ``busy_timeout``) instead of failing with SQLITE_BUSY when a read transaction tries to upgrade.
+  ``busy_timeout``) instead of failing with SQLITE_BUSY when a read transaction tries to upgrade;
+- and within one process, writing requests take turns on an async lock *before* they take a worker thread.
+  SQLite admits one writer at a time anyway; without the gate, waiting writers would hold every worker
+  thread in the busy handler while the lock holder waits for a thread to commit in — a deadlock that ends
+  only at ``busy_timeout``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
@@ -80,6 +85,14 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._write_engine = engine.execution_options(**{_WRITE_OPTION: True})
+        self._serialise_writes = engine.dialect.name == "sqlite"
+        self._write_gate: anyio.Lock | None = None
+
+    def write_gate(self) -> anyio.Lock | None:
+        """The per-process turn-taking lock for writing requests (SQLite only; PostgreSQL locks rows)."""
+        if self._serialise_writes and self._write_gate is None:
+            self._write_gate = anyio.Lock()
+        return self._write_gate
 
     def make_session(self, *, write: bool) -> Session:
         return Session(self._write_engine if write else self.engine, expire_on_commit=False)
@@ -98,7 +111,20 @@ class Database:
         self.engine.dispose()
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def _write_turn(request: Request) -> AsyncIterator[None]:
+    gate = None if request.method in SAFE_METHODS else request.app.state.db.write_gate()
+    if gate is None:
+        yield
+        return
+    async with gate:
+        yield
+
+
+def get_session(
+    request: Request, _turn: Annotated[None, Depends(_write_turn, scope="function")]
+) -> Iterator[Session]:
+    # FastAPI runs the exit of a sync generator dependency on a limiter of its own, not the worker pool,
+    # so a request holding row locks can always commit, however many requests wait for those locks.
     db: Database = request.app.state.db
     with db.session(write=request.method not in SAFE_METHODS) as session:
         yield session

@@ -94,7 +94,7 @@ def _allowed_methods(request: Request) -> list[str]:
 
 async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     # Only outages reach here: connection refused or lost, pool exhausted, SQLite locked past busy_timeout.
-    logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
+    logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
     retry_after = str(request.app.state.settings.db_retry_after_seconds)
     error = ServiceUnavailable(
         "The database is unreachable or busy. Retry after the number of seconds in Retry-After.",

@@ -10,10 +10,6 @@ from app.errors import PROBLEM_MEDIA_TYPE, problem_body
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
-class _TooLarge(Exception):
-    pass
-
-
 async def _send_problem(send: Send, status: int, code: str, title: str, detail: str, path: str) -> None:
     body = json.dumps(problem_body(status=status, code=code, title=title, detail=detail, instance=path)).encode()
     await send(
@@ -60,30 +56,37 @@ class BodyGuardMiddleware:
             )
             return
 
+        if length is not None:
+            await self.app(scope, receive, send)  # the server stops reading at Content-Length
+            return
+        # A streamed (chunked) body has no declared size: read it here, up to the limit, then replay it.
+        chunks: list[bytes] = []
         received = 0
-        response_started = False
-
-        async def limited_receive() -> Message:
-            nonlocal received
+        more = True
+        while more:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
-                    raise _TooLarge
-            return message
+            if message["type"] != "http.request":
+                await self.app(scope, receive, send)  # client went away; let the app see the disconnect
+                return
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_body_bytes:
+                await _send_problem(
+                    send, 413, "PAYLOAD_TOO_LARGE", "Request body too large", self._limit_text(), path
+                )
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        replayed = False
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            if message["type"] == "http.response.start":
-                response_started = True
-            await send(message)
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if response_started:
-                raise
-            await _send_problem(send, 413, "PAYLOAD_TOO_LARGE", "Request body too large", self._limit_text(), path)
+        await self.app(scope, replay, send)
 
     def _limit_text(self) -> str:
         return f"The body may be at most {self.max_body_bytes} bytes (SIGAP_MAX_BODY_BYTES)."

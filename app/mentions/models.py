@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import ConfigDict, WithJsonSchema, field_validator, model_validator
+from pydantic import ConfigDict, StringConstraints, WithJsonSchema, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
@@ -38,6 +38,7 @@ class SourceType(StrEnum):
 
 
 Count = Annotated[int, Field(ge=0, le=10**15)]
+LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", max_length=16)]
 
 
 class MentionMetrics(SQLModel):
@@ -110,7 +111,7 @@ class MentionCreate(SQLModel):
     published_at: datetime = Field(
         description="When the source published it, with a UTC offset (`+08:00` for WITA, or `Z`)."
     )
-    language: str = Field(default="id", regex=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", max_length=16)
+    language: LanguageTag = Field(default="id", description="BCP 47 language tag; `id` is Indonesian.")
     region_codes: list[str] = Field(
         default_factory=list,
         max_length=11,
@@ -154,7 +155,7 @@ class MentionCreate(SQLModel):
                 "unknown region code(s) {unknown}; see GET /v1/regions",
                 {"unknown": ", ".join(unknown)},
             )
-        return list(dict.fromkeys(value))
+        return sorted(set(value))  # stored as a set; answered in one order whether new or duplicate
 
     @model_validator(mode="after")
     def _has_content(self) -> MentionCreate:

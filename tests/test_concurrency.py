@@ -1,0 +1,86 @@
+"""Fifty identical requests at once, with real commits on a private database (not rolled back)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import anyio.to_thread
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlmodel import func, select
+
+from app.auth.models import Scope
+from app.auth.service import create_client
+from app.db import Database, build_engine
+from app.idempotency.models import IdempotencyRecord
+from app.main import create_app
+from app.mentions.models import Mention
+from tests.conftest import DatabaseFactory, test_settings
+from tests.factories import mention_payload
+
+pytestmark = pytest.mark.concurrency
+CONCURRENT = 50
+
+
+@pytest.fixture
+def live_app(databases: DatabaseFactory) -> Iterator[tuple[FastAPI, str]]:
+    url = databases.create()
+    settings = test_settings(url, db_pool_size=20)
+    database = Database(build_engine(settings))
+    with database.session() as session:
+        _, key = create_client(
+            session, name="Crawler paralel", agency="diskominfo", scopes=[Scope.mentions_write, Scope.mentions_read]
+        )
+    yield create_app(settings, database), key
+    database.dispose()
+
+
+async def _post_many(app: FastAPI, path: str, payload: Any, headers: dict[str, str]) -> list[httpx.Response]:
+    # Fewer worker threads than requests, as in production (SIGAP_WORKER_THREADS=8): requests waiting on a
+    # lock must not starve the request that holds it.
+    anyio.to_thread.current_default_thread_limiter().total_tokens = 4
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sigap.test", timeout=60) as client:
+        return await asyncio.gather(*(client.post(path, json=payload, headers=headers) for _ in range(CONCURRENT)))
+
+
+def _count(app: FastAPI, model: type[Any]) -> int:
+    with app.state.db.session(write=False) as session:
+        return int(session.exec(select(func.count()).select_from(model)).one())
+
+
+def test_same_idempotency_key_fifty_times_makes_one_row(live_app: tuple[FastAPI, str]) -> None:
+    app, key = live_app
+    headers = {"Authorization": f"Bearer {key}", "Idempotency-Key": "serentak-50"}
+    # No external_id and no URL: only the idempotency key can stop a second row.
+    payload = mention_payload(external_id=None, url=None)
+    responses = asyncio.run(_post_many(app, "/v1/mentions", payload, headers))
+
+    assert Counter(r.status_code for r in responses) == {201: CONCURRENT}
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert sum(r.headers.get("idempotent-replayed") == "true" for r in responses) == CONCURRENT - 1
+    assert _count(app, Mention) == 1
+    assert _count(app, IdempotencyRecord) == 1
+
+
+def test_same_mention_fifty_times_without_key_makes_one_row(live_app: tuple[FastAPI, str]) -> None:
+    app, key = live_app
+    responses = asyncio.run(
+        _post_many(app, "/v1/mentions", mention_payload(), {"Authorization": f"Bearer {key}"})
+    )
+    assert Counter(r.status_code for r in responses) == {201: 1, 200: CONCURRENT - 1}
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert _count(app, Mention) == 1
+
+
+def test_same_batch_fifty_times_stores_each_item_once(live_app: tuple[FastAPI, str]) -> None:
+    app, key = live_app
+    batch = {"items": [mention_payload() for _ in range(20)]}
+    responses = asyncio.run(_post_many(app, "/v1/mentions/batch", batch, {"Authorization": f"Bearer {key}"}))
+    assert {r.status_code for r in responses} == {200}
+    assert sum(r.json()["created"] for r in responses) == 20
+    assert _count(app, Mention) == 20

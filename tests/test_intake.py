@@ -104,6 +104,8 @@ def test_source_system_is_the_calling_client_never_the_body(
         ({"published_at": "2026-11-27T08:15:00"}, ["body", "published_at"], "timezone_required"),
         ({"published_at": "kemarin sore"}, ["body", "published_at"], "datetime_from_date_parsing"),
         ({"published_at": None}, ["body", "published_at"], "datetime_type"),
+        ({"published_at": "2031-01-01T00:00:00+08:00"}, ["body", "published_at"], "published_at_out_of_range"),
+        ({"published_at": "1969-07-20T20:17:00Z"}, ["body", "published_at"], "published_at_out_of_range"),
         ({"title": None, "text": None}, ["body"], "content_required"),
         ({"title": "  ", "text": ""}, ["body"], "content_required"),
         ({"text": "a" * 100_001}, ["body", "text"], "string_too_long"),

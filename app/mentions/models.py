@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -19,6 +19,8 @@ from app.mentions.examples import BATCH_EXAMPLE, MENTION_EXAMPLE, MENTION_PUBLIC
 from app.reference import catalog
 
 TEXT_MAX = 100_000
+EARLIEST_PUBLISHED = datetime(1990, 1, 1, tzinfo=UTC)
+FUTURE_TOLERANCE = timedelta(days=1)
 
 
 class SourceType(StrEnum):
@@ -128,6 +130,16 @@ class MentionCreate(SQLModel):
                 "published_at must carry a UTC offset, e.g. 2026-11-27T08:15:00+08:00 (WITA) or "
                 "2026-11-27T00:15:00Z; a time without one is ambiguous",
             )
+        try:
+            utc = value.astimezone(UTC)
+        except OverflowError:
+            utc = None
+        # Far past or future times are typos or broken clocks; they would also sort before or after everything.
+        if utc is None or not (EARLIEST_PUBLISHED <= utc <= utcnow() + FUTURE_TOLERANCE):
+            raise PydanticCustomError(
+                "published_at_out_of_range",
+                "published_at must lie between 1990-01-01 and one day from now",
+            )
         return value
 
     @field_validator("url")
@@ -203,7 +215,7 @@ class MentionPage(SQLModel):
 # Items are validated one by one in the service, so one bad item is reported without rejecting the rest;
 # the schema still tells integrators each item is a MentionCreate.
 BatchItems = Annotated[
-    list[dict[str, Any]],
+    list[Any],
     WithJsonSchema(
         {
             "type": "array",

@@ -8,11 +8,15 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.config import get_settings
 
+if TYPE_CHECKING:
+    from app.db import Database
 
-def _database():  # type: ignore[no-untyped-def]
+
+def _database() -> Database:
     from app.db import Database, build_engine
 
     return Database(build_engine(get_settings()))
@@ -104,7 +108,8 @@ def cmd_keys_list(_args: argparse.Namespace) -> int:
     with _database().session(write=False) as session:
         for c in list_clients(session):
             state = "revoked" if c.revoked_at else "active"
-            print(f"{c.id:>4}  {state:<8} {c.key_prefix}…  {c.agency_code:<28} {','.join(c.scopes):<40} {c.name}")
+            scopes = ",".join(c.scopes)
+            print(f"{c.id:>4}  {state:<8} {c.key_prefix}…  {c.agency_code:<28} {scopes:<40} {c.name}")
     return 0
 
 

@@ -54,7 +54,9 @@ def build_engine(settings: Settings, url: str | None = None) -> Engine:
 
 def _sqlite_engine(url: str, settings: Settings) -> Engine:
     in_memory = make_url(url).database in (None, "", ":memory:")
-    pool_args = {} if in_memory else {"pool_size": settings.db_pool_size, "max_overflow": settings.db_pool_size * 2}
+    pool_args = (
+        {} if in_memory else {"pool_size": settings.db_pool_size, "max_overflow": settings.db_pool_size * 2}
+    )
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": settings.sqlite_busy_timeout_ms / 1000},

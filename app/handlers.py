@@ -77,7 +77,9 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
         # Starlette names only the first route that matched the path; list every method the path accepts.
         headers["Allow"] = ", ".join(_allowed_methods(request))
         detail = f"{request.method} is not allowed here; allowed: {headers['Allow']}."
-    body = problem_body(status=exc.status_code, code=code, title=title, detail=detail, instance=request.url.path)
+    body = problem_body(
+        status=exc.status_code, code=code, title=title, detail=detail, instance=request.url.path
+    )
     return JSONResponse(body, status_code=exc.status_code, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 

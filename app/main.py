@@ -45,7 +45,8 @@ TAGS: list[dict[str, Any]] = [
     },
     {
         "name": "reference",
-        "description": "Kalimantan Timur's regions (Kemendagri codes) and the agencies (OPD) Sigap works with.",
+        "description": "Kalimantan Timur's regions (Kemendagri codes) and the agencies (OPD) Sigap "
+        "works with.",
     },
     {"name": "clients", "description": "API keys for integrating systems and apps (administrators only)."},
     {"name": "health", "description": "Liveness and readiness probes."},
@@ -69,7 +70,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         summary="Crisis communication for the Pemprov Kalimantan Timur: mention intake, triage and response.",
         description=DESCRIPTION,
         openapi_tags=TAGS,
-        contact={"name": "Diskominfo Provinsi Kalimantan Timur", "url": "https://diskominfo.kaltimprov.go.id"},
+        contact={
+            "name": "Diskominfo Provinsi Kalimantan Timur",
+            "url": "https://diskominfo.kaltimprov.go.id",
+        },
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -98,4 +102,6 @@ def _bootstrap_admin(settings: Settings, database: Database) -> None:
             if auth_service.ensure_admin(session, bootstrap_key=key, generate=False):
                 logger.info("created the admin client from SIGAP_BOOTSTRAP_ADMIN_KEY")
     except SQLAlchemyError as exc:
-        logger.warning("database unavailable at start-up (%s); serving, /readyz will say so", exc.__class__.__name__)
+        logger.warning(
+            "database unavailable at start-up (%s); serving, /readyz will say so", exc.__class__.__name__
+        )

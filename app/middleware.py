@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import PROBLEM_MEDIA_TYPE, problem_body
@@ -11,7 +12,9 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 async def _send_problem(send: Send, status: int, code: str, title: str, detail: str, path: str) -> None:
-    body = json.dumps(problem_body(status=status, code=code, title=title, detail=detail, instance=path)).encode()
+    body = json.dumps(
+        problem_body(status=status, code=code, title=title, detail=detail, instance=path)
+    ).encode()
     await send(
         {
             "type": "http.response.start",
@@ -41,7 +44,9 @@ class BodyGuardMiddleware:
         path = scope.get("path", "")
         length = headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
-            await _send_problem(send, 413, "PAYLOAD_TOO_LARGE", "Request body too large", self._limit_text(), path)
+            await _send_problem(
+                send, 413, "PAYLOAD_TOO_LARGE", "Request body too large", self._limit_text(), path
+            )
             return
         has_body = (length is not None and length != "0") or "chunked" in headers.get("transfer-encoding", "")
         media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()

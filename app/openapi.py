@@ -13,7 +13,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 
 from app.auth.deps import ScopeRequirement
-from app.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE
+from app.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, Problem
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
@@ -74,6 +74,7 @@ def _problem_response(status: int, description: str | None = None) -> dict[str, 
 
 
 def _required_scope(dependant: Dependant) -> str | None:
+    # Depth-first through sub-dependencies: a scope may be required by a dependency of a dependency.
     for dep in dependant.dependencies:
         if isinstance(dep.call, ScopeRequirement):
             return str(dep.call.scope)
@@ -89,7 +90,7 @@ def route_scopes(app: FastAPI) -> dict[tuple[str, str], str | None]:
     for context in routing.iter_route_contexts(app.routes):
         if isinstance(context.original_route, routing.APIRoute):
             for method in sorted(context.methods or ()):
-                table[(method, context.path_format)] = _required_scope(context.dependant)
+                table[(method, str(context.path_format))] = _required_scope(context.dependant)
     return table
 
 
@@ -114,6 +115,10 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         components.pop(unused, None)
+    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(problem.pop("$defs", {}))
+    components["Problem"] = problem
+    schema["components"]["schemas"] = dict(sorted(components.items()))
     app.openapi_schema = schema
     return schema
 

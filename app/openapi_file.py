@@ -8,8 +8,8 @@ from app.config import Environment, Settings
 
 
 def render() -> str:
-    from app.main import create_app
     from app.db import Database, build_engine
+    from app.main import create_app
 
     # The document must not depend on the machine: fixed settings, an engine that is never connected.
     settings = Settings(env=Environment.test, database_url="sqlite://")

@@ -79,7 +79,9 @@ class DatabaseFactory:
 
 
 def _sqlalchemy(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1).replace("postgresql://", "postgresql+psycopg://", 1)
+    return url.replace("postgresql+psycopg://", "postgresql://", 1).replace(
+        "postgresql://", "postgresql+psycopg://", 1
+    )
 
 
 def _libpq(url: str) -> str:
@@ -87,7 +89,9 @@ def _libpq(url: str) -> str:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
+def databases(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DatabaseFactory]:
     factory = DatabaseFactory(request.param, tmp_path_factory.mktemp(request.param))
     if request.param == "postgres":
         assert POSTGRES_URL is not None
@@ -138,7 +142,9 @@ class BoundDatabase(Database):
 
 @pytest.fixture
 def session(connection: Connection) -> Iterator[Session]:
-    with Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False) as session:
+    with Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    ) as session:
         yield session
 
 
@@ -165,7 +171,9 @@ KeyMaker = Callable[..., str]
 def make_key(session: Session) -> KeyMaker:
     """``make_key(Scope.mentions_write, agency=..., name=...)`` → a plain API key."""
 
-    def make(*scopes: Scope, agency: str = "diskominfo", name: str = "Crawler media Diskominfo Kaltim") -> str:
+    def make(
+        *scopes: Scope, agency: str = "diskominfo", name: str = "Crawler media Diskominfo Kaltim"
+    ) -> str:
         _, key = create_client(session, name=name, agency=agency, scopes=scopes or [Scope.admin])
         session.commit()
         return key

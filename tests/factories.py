@@ -10,8 +10,8 @@ _counter = itertools.count(1)
 _STORIES = [
     (
         "Banjir Rendam Permukiman di Samarinda Utara",
-        "Hujan deras semalaman membuat Sungai Karang Mumus meluap dan merendam rumah warga di Samarinda Utara. "
-        "BPBD Kota Samarinda mengevakuasi lansia dan membuka posko di GOR Segiri.",
+        "Hujan deras semalaman membuat Sungai Karang Mumus meluap dan merendam rumah warga di "
+        "Samarinda Utara. BPBD Kota Samarinda mengevakuasi lansia dan membuka posko di GOR Segiri.",
         ["64.72"],
     ),
     (

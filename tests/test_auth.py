@@ -108,7 +108,9 @@ def test_revoked_key_stops_working_at_once(
 ) -> None:
     key = make_key(Scope.mentions_read, name="Crawler lama Diskominfo Berau", agency="diskominfo-berau")
     assert client.get("/v1/mentions", headers=bearer(key)).status_code == 200  # now cached in the process
-    client_id = session.exec(select(ApiClient).where(ApiClient.name == "Crawler lama Diskominfo Berau")).one().id
+    client_id = (
+        session.exec(select(ApiClient).where(ApiClient.name == "Crawler lama Diskominfo Berau")).one().id
+    )
 
     revoked = client.post(f"/v1/clients/{client_id}/revoke", headers=admin_headers)
     assert revoked.status_code == 200

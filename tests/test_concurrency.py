@@ -33,7 +33,10 @@ def live_app(databases: DatabaseFactory) -> Iterator[tuple[FastAPI, str]]:
     database = Database(build_engine(settings))
     with database.session() as session:
         _, key = create_client(
-            session, name="Crawler paralel", agency="diskominfo", scopes=[Scope.mentions_write, Scope.mentions_read]
+            session,
+            name="Crawler paralel",
+            agency="diskominfo",
+            scopes=[Scope.mentions_write, Scope.mentions_read],
         )
     yield create_app(settings, database), key
     database.dispose()
@@ -45,7 +48,9 @@ async def _post_many(app: FastAPI, path: str, payload: Any, headers: dict[str, s
     anyio.to_thread.current_default_thread_limiter().total_tokens = 4
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://sigap.test", timeout=60) as client:
-        return await asyncio.gather(*(client.post(path, json=payload, headers=headers) for _ in range(CONCURRENT)))
+        return await asyncio.gather(
+            *(client.post(path, json=payload, headers=headers) for _ in range(CONCURRENT))
+        )
 
 
 def _count(app: FastAPI, model: type[Any]) -> int:

@@ -86,7 +86,9 @@ def test_body_over_the_limit_is_413_before_parsing(
     assert "2048" in body["detail"]
 
 
-def test_streamed_body_over_the_limit_is_413(small_body_client: TestClient, writer_headers: dict[str, str]) -> None:
+def test_streamed_body_over_the_limit_is_413(
+    small_body_client: TestClient, writer_headers: dict[str, str]
+) -> None:
     def chunks() -> Iterator[bytes]:
         for _ in range(10):
             yield b" " * 1024

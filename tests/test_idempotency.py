@@ -45,7 +45,10 @@ def test_same_key_with_a_different_body_is_422(client: TestClient, writer_header
 def test_keys_are_scoped_per_client(
     client: TestClient, writer_headers: dict[str, str], make_key: KeyMaker
 ) -> None:
-    other = {**bearer(make_key(Scope.mentions_write, name="Crawler Diskominfo PPU")), "Idempotency-Key": "k-1"}
+    other = {
+        **bearer(make_key(Scope.mentions_write, name="Crawler Diskominfo PPU")),
+        "Idempotency-Key": "k-1",
+    }
     mine = {**writer_headers, "Idempotency-Key": "k-1"}
     a = client.post("/v1/mentions", json=mention_payload(), headers=mine)
     b = client.post("/v1/mentions", json=mention_payload(), headers=other)
@@ -69,7 +72,9 @@ def test_key_longer_than_255_is_422(client: TestClient, writer_headers: dict[str
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["header", "Idempotency-Key"]
-    ok = client.post("/v1/mentions", json=mention_payload(), headers={**writer_headers, "Idempotency-Key": "k" * 255})
+    ok = client.post(
+        "/v1/mentions", json=mention_payload(), headers={**writer_headers, "Idempotency-Key": "k" * 255}
+    )
     assert ok.status_code == 201
 
 
@@ -100,7 +105,9 @@ def test_purge_removes_only_expired_records(
     client: TestClient, writer_headers: dict[str, str], session: Session
 ) -> None:
     for key in ("tetap", "lama"):
-        client.post("/v1/mentions", json=mention_payload(), headers={**writer_headers, "Idempotency-Key": key})
+        client.post(
+            "/v1/mentions", json=mention_payload(), headers={**writer_headers, "Idempotency-Key": key}
+        )
     old = session.exec(select(IdempotencyRecord).where(IdempotencyRecord.key == "lama")).one()
     old.expires_at = utcnow() - timedelta(minutes=1)
     session.add(old)

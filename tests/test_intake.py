@@ -35,11 +35,15 @@ def test_new_mention_is_201_with_location_and_stored_fields(
     assert stored is not None and stored.url_canonical is not None
     regions = session.exec(select(MentionRegion.region_code).where(MentionRegion.mention_id == body["id"]))
     assert sorted(regions) == ["64", "64.72"]
-    assert client.get(body and response.headers["location"], headers=writer_headers).json()["id"] == body["id"]
+    assert (
+        client.get(body and response.headers["location"], headers=writer_headers).json()["id"] == body["id"]
+    )
 
 
 def test_social_post_without_title_is_accepted(client: TestClient, writer_headers: dict[str, str]) -> None:
-    post = mention_payload(source_type="tiktok", title=None, url=None, text="Antrean BBM di SPBU Sangatta 2 km!")
+    post = mention_payload(
+        source_type="tiktok", title=None, url=None, text="Antrean BBM di SPBU Sangatta 2 km!"
+    )
     response = client.post("/v1/mentions", json=post, headers=writer_headers)
     assert response.status_code == 201
     assert response.json()["title"] is None
@@ -51,7 +55,9 @@ def test_same_external_id_from_same_client_is_a_duplicate(
     first = client.post("/v1/mentions", json=mention_payload(external_id="kp-77"), headers=writer_headers)
     before = _count(session)
     again = client.post(
-        "/v1/mentions", json=mention_payload(external_id="kp-77", title="Judul diperbarui"), headers=writer_headers
+        "/v1/mentions",
+        json=mention_payload(external_id="kp-77", title="Judul diperbarui"),
+        headers=writer_headers,
     )
     assert again.status_code == 200
     assert again.json()["duplicate"] is True
@@ -65,8 +71,16 @@ def test_same_external_id_from_another_client_is_new(
     client: TestClient, writer_headers: dict[str, str], make_key: KeyMaker
 ) -> None:
     other = bearer(make_key(Scope.mentions_write, name="Social listening Diskominfo Bontang"))
-    assert client.post("/v1/mentions", json=mention_payload(external_id="post-1"), headers=writer_headers).status_code == 201
-    assert client.post("/v1/mentions", json=mention_payload(external_id="post-1"), headers=other).status_code == 201
+    assert (
+        client.post(
+            "/v1/mentions", json=mention_payload(external_id="post-1"), headers=writer_headers
+        ).status_code
+        == 201
+    )
+    assert (
+        client.post("/v1/mentions", json=mention_payload(external_id="post-1"), headers=other).status_code
+        == 201
+    )
 
 
 def test_same_canonical_url_from_anyone_is_a_duplicate(
@@ -77,7 +91,9 @@ def test_same_canonical_url_from_anyone_is_a_duplicate(
     other = bearer(make_key(Scope.mentions_write, name="Monitoring TV Diskominfo"))
     again = client.post(
         "/v1/mentions",
-        json=mention_payload(url="HTTPS://WWW.KaltimPost.example.id/samarinda/2026/11/27/pompa-banjir-mati/?utm_source=fb#x"),
+        json=mention_payload(
+            url="HTTPS://WWW.KaltimPost.example.id/samarinda/2026/11/27/pompa-banjir-mati/?utm_source=fb#x"
+        ),
         headers=other,
     )
     assert again.status_code == 200
@@ -104,7 +120,11 @@ def test_source_system_is_the_calling_client_never_the_body(
         ({"published_at": "2026-11-27T08:15:00"}, ["body", "published_at"], "timezone_required"),
         ({"published_at": "kemarin sore"}, ["body", "published_at"], "datetime_from_date_parsing"),
         ({"published_at": None}, ["body", "published_at"], "datetime_type"),
-        ({"published_at": "2031-01-01T00:00:00+08:00"}, ["body", "published_at"], "published_at_out_of_range"),
+        (
+            {"published_at": "2031-01-01T00:00:00+08:00"},
+            ["body", "published_at"],
+            "published_at_out_of_range",
+        ),
         ({"published_at": "1969-07-20T20:17:00Z"}, ["body", "published_at"], "published_at_out_of_range"),
         ({"title": None, "text": None}, ["body"], "content_required"),
         ({"title": "  ", "text": ""}, ["body"], "content_required"),
@@ -149,6 +169,8 @@ def test_naive_time_error_says_what_to_do(client: TestClient, writer_headers: di
     assert "UTC offset" in response.json()["errors"][0]["msg"]
 
 
-def test_text_of_exactly_100000_characters_is_accepted(client: TestClient, writer_headers: dict[str, str]) -> None:
+def test_text_of_exactly_100000_characters_is_accepted(
+    client: TestClient, writer_headers: dict[str, str]
+) -> None:
     response = client.post("/v1/mentions", json=mention_payload(text="b" * 100_000), headers=writer_headers)
     assert response.status_code == 201

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.auth.models import Scope
@@ -449,3 +450,24 @@ def test_times_are_answered_in_wita(client: TestClient, writer_headers: Headers)
     for body in (one, listed):
         assert body["published_at"] == "2026-11-27T08:15:00+08:00"
         assert body["received_at"].endswith("+08:00")
+
+
+# --- odd input that must not become a server error ---------------------------------------------------------
+
+
+def test_since_before_year_one_in_utc_is_not_a_server_error(app: FastAPI, writer_headers: Headers) -> None:
+    # 0001-01-01 00:00 WITA is earlier than the earliest instant Python can hold in UTC.
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get(
+            "/v1/mentions", params={"since": "0001-01-01T00:00:00+08:00"}, headers=writer_headers
+        )
+
+    assert response.status_code in (200, 422), response.text
+
+
+def test_nul_character_in_q_or_region_is_not_a_server_error(app: FastAPI, writer_headers: Headers) -> None:
+    with TestClient(app, raise_server_exceptions=False) as client:
+        for params in ({"q": "banjir\x00samarinda"}, {"region": "64\x00"}):
+            response = client.get("/v1/mentions", params=params, headers=writer_headers)
+
+            assert response.status_code in (200, 400, 422), (params, response.text)

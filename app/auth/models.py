@@ -39,7 +39,7 @@ class ApiClient(SQLModel, table=True):
 
 
 class ClientCreate(SQLModel):
-    model_config = ConfigDict(
+    model_config = ConfigDict(  # type: ignore[assignment]  # SQLModel narrows the config type
         extra="forbid",
         json_schema_extra={
             "example": {
@@ -61,7 +61,7 @@ class ClientCreate(SQLModel):
 
 
 class ClientPublic(SQLModel):
-    model_config = ConfigDict(
+    model_config = ConfigDict(  # type: ignore[assignment]  # SQLModel narrows the config type
         json_schema_extra={
             "example": {
                 "id": 7,

@@ -26,9 +26,7 @@ def create_client(
     The response is the only time the plain key is shown: Sigap stores only its SHA-256 digest.
     Give each integrating system its own key with the fewest scopes it needs.
     """
-    client, key = service.create_client(
-        session, name=body.name, agency=body.agency, scopes=body.scopes
-    )
+    client, key = service.create_client(session, name=body.name, agency=body.agency, scopes=body.scopes)
     response.headers["Location"] = f"/v1/clients/{client.id}"
     return ClientCreated(**ClientPublic.of(client).model_dump(exclude={"active"}), key=key)
 

@@ -30,7 +30,10 @@ class Readiness(BaseModel):
 
 @router.get("/healthz")
 def healthz() -> Health:
-    """Is the process alive? Does not touch the database."""
+    """Is the process alive?
+
+    Answers without touching the database: use it as the liveness probe, and `/readyz` for readiness.
+    """
     return Health(status="ok", version=__version__)
 
 
@@ -40,17 +43,23 @@ def healthz() -> Health:
     responses={503: {"description": "Database unreachable or migrations not at head."}},
 )
 def readyz(request: Request) -> JSONResponse:
-    """Can this process serve traffic? The database answers and its schema is at the latest migration."""
+    """Can this process serve traffic?
+
+    Ready when the database answers and its schema is at the latest migration; otherwise `503` with
+    `Retry-After`. The service recovers by itself when the database comes back.
+    """
     db: Database = request.app.state.db
     database_url: str = request.app.state.settings.database_url
     try:
         with db.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-        migration_state = "at_head" if migrations.at_head(db.engine, database_url) else "behind"
+        migration_state: Literal["at_head", "behind"] = (
+            "at_head" if migrations.at_head(db.engine, database_url) else "behind"
+        )
         readiness = Readiness(
             status="ready" if migration_state == "at_head" else "not_ready",
             database="ok",
-            migrations=migration_state,  # type: ignore[arg-type]
+            migrations=migration_state,
         )
     except SQLAlchemyError:
         readiness = Readiness(status="not_ready", database="unreachable", migrations="unknown")
@@ -61,7 +70,8 @@ def readyz(request: Request) -> JSONResponse:
         status=503,
         code="NOT_READY",
         title="Service not ready",
-        detail="The database is unreachable or its schema is not at the latest migration (run `sigap migrate`).",
+        detail="The database is unreachable or its schema is not at the latest migration "
+        "(run `sigap migrate`).",
         instance=request.url.path,
     )
     return JSONResponse(

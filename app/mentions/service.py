@@ -19,7 +19,7 @@ from sqlmodel import Session, col
 
 from app.auth.service import Principal
 from app.clock import utcnow
-from app.errors import NotFound, field_errors
+from app.errors import FieldError, NotFound, field_errors
 from app.mentions import pipeline
 from app.mentions.canonical import canonical_url
 from app.mentions.models import (
@@ -69,7 +69,11 @@ def _store(session: Session, principal: Principal, items: Sequence[MentionCreate
     new_rows: list[dict[str, Any]] = []
     position_by_key: dict[str, int] = {}
     for item, url in zip(items, urls, strict=True):
-        keys = [k for k in (f"e:{item.external_id}" if item.external_id else None, f"u:{url}" if url else None) if k]
+        keys = [
+            k
+            for k in (f"e:{item.external_id}" if item.external_id else None, f"u:{url}" if url else None)
+            if k
+        ]
         stored_id = (by_external_id.get(item.external_id) if item.external_id else None) or (
             by_url.get(url) if url else None
         )
@@ -148,7 +152,10 @@ def _existing(
         if url_chunk:
             conditions.append(col(Mention.url_canonical).in_(url_chunk))
         query = select(
-            col(Mention.id), col(Mention.source_client_id), col(Mention.external_id), col(Mention.url_canonical)
+            col(Mention.id),
+            col(Mention.source_client_id),
+            col(Mention.external_id),
+            col(Mention.url_canonical),
         ).where(or_(*conditions))
         for mention_id, source_client_id, external_id, url in session.execute(query):
             if external_id is not None and source_client_id == client_id:
@@ -167,14 +174,17 @@ def store_batch(session: Session, *, principal: Principal, items: Sequence[Any])
         try:
             valid.append(MentionCreate.model_validate(raw))
         except ValidationError as exc:
-            errors = field_errors(exc.errors(), prefix=("body", "items", index))
+            errors = [
+                FieldError.model_validate(e) for e in field_errors(exc.errors(), ("body", "items", index))
+            ]
             results.append(BatchItemResult(index=index, status="rejected", id=None, errors=errors))
             continue
         valid_positions.append(index)
         results.append(None)
     for index, stored in zip(valid_positions, store(session, principal=principal, items=valid), strict=True):
-        status = "created" if stored.created else "duplicate"
-        results[index] = BatchItemResult(index=index, status=status, id=stored.id)
+        results[index] = BatchItemResult(
+            index=index, status="created" if stored.created else "duplicate", id=stored.id
+        )
     final = [r for r in results if r is not None]
     return BatchResult(
         results=final,
@@ -245,7 +255,8 @@ def search(
     if filters.region:
         query = query.where(
             exists().where(
-                col(MentionRegion.mention_id) == col(Mention.id), col(MentionRegion.region_code) == filters.region
+                col(MentionRegion.mention_id) == col(Mention.id),
+                col(MentionRegion.region_code) == filters.region,
             )
         )
     if after is not None:

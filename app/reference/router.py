@@ -39,5 +39,9 @@ def list_agencies(
 
 @router.get("/agencies/{code}", responses=problems(404))
 def get_agency(code: str, session: SessionDep) -> AgencyPublic:
-    """Read one agency by its code, e.g. `bpbd` or `diskominfo-bontang`."""
+    """Read one agency by its code.
+
+    Codes are stable lowercase slugs, e.g. `bpbd`, `dinkes` or `diskominfo-bontang`; they appear in API
+    clients, task owners and routing.
+    """
     return AgencyPublic.model_validate(service.get_agency(session, code))

@@ -1,0 +1,69 @@
+"""The published contract: fresh, documented, and honest about errors and scopes."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from fastapi import FastAPI
+
+from app.openapi import route_scopes
+from app.openapi_file import render
+
+ROOT = Path(__file__).resolve().parent.parent
+PUBLIC = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/v1/regions"), ("GET", "/v1/agencies"),
+          ("GET", "/v1/agencies/{code}")}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    return yaml.safe_load(render())  # type: ignore[no-any-return]
+
+
+def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(m.upper(), p, op) for p, item in document["paths"].items() for m, op in item.items()]
+
+
+def test_openapi_yaml_is_up_to_date() -> None:
+    committed = (ROOT / "openapi.yaml").read_text(encoding="utf-8")
+    assert committed == render(), "openapi.yaml is stale: run `make openapi` and commit the result"
+
+
+def test_every_operation_has_summary_description_and_tag(document: dict[str, Any]) -> None:
+    tags = {t["name"] for t in document["tags"]}
+    assert all(t.get("description") for t in document["tags"])
+    for method, path, op in _operations(document):
+        assert op.get("summary") and "\n" not in op["summary"], (method, path)
+        assert op.get("description"), (method, path)
+        assert op.get("tags") and set(op["tags"]) <= tags, (method, path)
+
+
+def test_every_error_response_is_problem_json(document: dict[str, Any]) -> None:
+    for method, path, op in _operations(document):
+        errors = {s: r for s, r in op["responses"].items() if int(s) >= 400}
+        assert "500" in errors, (method, path)
+        for status, response in errors.items():
+            assert list(response["content"]) == ["application/problem+json"], (method, path, status)
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+def test_secured_operations_document_401_403_and_their_scope(document: dict[str, Any], app: FastAPI) -> None:
+    scopes = route_scopes(app)
+    assert document["components"]["securitySchemes"]["ApiKey"]["scheme"] == "bearer"
+    for method, path, op in _operations(document):
+        if (method, path) in PUBLIC:
+            assert "security" not in op and scopes[(method, path)] is None
+            continue
+        assert op["security"] == [{"ApiKey": []}], (method, path)
+        assert {"401", "403"} <= set(op["responses"]), (method, path)
+        assert op["x-required-scope"] == scopes[(method, path)] is not None, (method, path)
+
+
+def test_bodies_and_answers_carry_realistic_examples(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    for name in ("MentionCreate", "MentionBatch", "MentionPublic", "ClientCreate", "RegionPublic", "Problem"):
+        assert schemas[name].get("example"), name
+    assert "Samarinda" in str(schemas["MentionCreate"]["example"])
+    batch_items = schemas["MentionBatch"]["properties"]["items"]
+    assert batch_items["items"] == {"$ref": "#/components/schemas/MentionCreate"}
+    assert batch_items["maxItems"] == 1000

@@ -161,8 +161,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
+    from pydantic import ValidationError
+
     from app.errors import AppError
 
+    try:
+        get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        print(f"configuration error: {problems}", file=sys.stderr)
+        return 2
     try:
         code: int = args.func(args)
     except AppError as exc:

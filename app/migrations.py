@@ -16,7 +16,7 @@ from app.db import normalise_url
 
 
 def _project_dir() -> Path:
-    """Where ``alembic/`` lives: beside the package (source checkout, container) or ``SIGAP_ALEMBIC_DIR``."""
+    """Where ``alembic/`` lives: ``SIGAP_ALEMBIC_DIR`` (the container sets it), else beside the package."""
     configured = os.environ.get("SIGAP_ALEMBIC_DIR")
     if configured:
         return Path(configured).resolve().parent

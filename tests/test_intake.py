@@ -32,7 +32,7 @@ def test_new_mention_is_201_with_location_and_stored_fields(
     assert body["source_system"] == "Crawler media Diskominfo Kaltim"
 
     stored = session.get(Mention, body["id"])
-    assert stored is not None and stored.url_canonical is not None
+    assert stored is not None and stored.url_key is not None and len(stored.url_key) == 64
     regions = session.exec(select(MentionRegion.region_code).where(MentionRegion.mention_id == body["id"]))
     assert sorted(regions) == ["64", "64.72"]
     assert (
@@ -129,7 +129,7 @@ def test_source_system_is_the_calling_client_never_the_body(
         ({"title": None, "text": None}, ["body"], "content_required"),
         ({"title": "  ", "text": ""}, ["body"], "content_required"),
         ({"text": "a" * 100_001}, ["body", "text"], "string_too_long"),
-        ({"region_codes": ["64.72", "63.71"]}, ["body", "region_codes"], "unknown_region"),
+        ({"region_codes": ["64.72", "63.71"]}, ["body", "region_codes", 1], "unknown_region"),
         ({"metrics": {"reach": -5}}, ["body", "metrics", "reach"], "greater_than_equal"),
         ({"metrics": {"followers": 5}}, ["body", "metrics", "followers"], "extra_forbidden"),
         ({"source_type": "koran"}, ["body", "source_type"], "enum"),

@@ -67,3 +67,25 @@ def test_bodies_and_answers_carry_realistic_examples(document: dict[str, Any]) -
     batch_items = schemas["MentionBatch"]["properties"]["items"]
     assert batch_items["items"] == {"$ref": "#/components/schemas/MentionCreate"}
     assert batch_items["maxItems"] == 1000
+
+
+def test_readme_scope_table_matches_the_code(app: FastAPI) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| operation | scope |", 1)[1].split("\n\n", 1)[0]
+    documented: dict[tuple[str, str], str | None] = {}
+    for line in table.splitlines()[2:]:
+        operations, scope = (cell.strip() for cell in line.strip("|").split("|"))
+        for op in operations.split(","):
+            method, _, path = op.strip().strip("`").partition(" ")
+            if path:
+                documented[(method, path.replace("{id}", "{*}"))] = (
+                    None if scope == "none" else scope.strip("`")
+                )
+    in_code = {(m, _generic(p)): s for (m, p), s in route_scopes(app).items()}
+    assert documented == in_code
+
+
+def _generic(path: str) -> str:
+    import re
+
+    return re.sub(r"\{(?!code\})[^}]+\}", "{*}", path)

@@ -6,6 +6,7 @@ Pure function; rules: lower-case scheme and host, no default port, no fragment, 
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _TRACKING_PARAMS = frozenset({"fbclid", "gclid"})
@@ -27,3 +28,8 @@ def canonical_url(url: str) -> str:
     )
     path = parts.path.rstrip("/")
     return urlunsplit((scheme, host, path, query, ""))
+
+
+def url_key(url: str) -> str:
+    """SHA-256 of the canonical URL: a fixed-size unique key, whatever the URL's length after encoding."""
+    return hashlib.sha256(canonical_url(url).encode()).hexdigest()

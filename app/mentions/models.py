@@ -16,7 +16,7 @@ from app.clock import AwareInstant, WitaDateTime, utcnow
 from app.db_types import JSONVariant, UTCDateTime
 from app.errors import FieldError
 from app.mentions.examples import BATCH_EXAMPLE, MENTION_EXAMPLE, MENTION_PUBLIC_EXAMPLE
-from app.reference import catalog
+from app.reference.catalog import RegionCode
 
 TEXT_MAX = 100_000
 EARLIEST_PUBLISHED = datetime(1990, 1, 1, tzinfo=UTC)
@@ -65,12 +65,15 @@ class Mention(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    source_client_id: int = Field(foreign_key="api_client.id", index=True)
+    # No index of its own: the unique (source_client_id, external_id) index starts with it.
+    source_client_id: int = Field(foreign_key="api_client.id")
     source_system: str = Field(max_length=100, description="Name of the API client that sent the mention.")
     source_type: str = Field(max_length=16)
     source_name: str | None = Field(default=None, max_length=200)
     url: str | None = Field(default=None, max_length=2048)
-    url_canonical: str | None = Field(default=None, max_length=2048, unique=True)
+    # SHA-256 of the canonical URL (see canonical.py). A hash, not the URL: canonical forms can outgrow any
+    # column once percent-encoded, and long strings make poor unique-index keys.
+    url_key: str | None = Field(default=None, max_length=64, unique=True)
     external_id: str | None = Field(default=None, max_length=255)
     title: str | None = Field(default=None, max_length=1000)
     text: str | None = Field(default=None, sa_column=Column(Text))
@@ -118,13 +121,26 @@ class MentionCreate(SQLModel):
         description="When the source published it, with a UTC offset (`+08:00` for WITA, or `Z`)."
     )
     language: LanguageTag = Field(default="id", description="BCP 47 language tag; `id` is Indonesian.")
-    region_codes: list[str] = Field(
+    region_codes: list[RegionCode] = Field(
         default_factory=list,
         max_length=11,
         description="Hint: Kemendagri codes of the regions concerned (`64`, `64.72`, …; "
         "see `GET /v1/regions`).",
     )
     metrics: MentionMetrics = Field(default_factory=MentionMetrics)
+
+    @field_validator("title", "text", "author", "source_name", mode="before")
+    @classmethod
+    def _drop_nul(cls, value: object) -> object:
+        # Scraped pages carry stray NUL bytes; no database text column holds one and they mean nothing.
+        return value.replace("\x00", "") if isinstance(value, str) else value
+
+    @field_validator("external_id")
+    @classmethod
+    def _printable_id(cls, value: str | None) -> str | None:
+        if value is not None and not value.isprintable():
+            raise PydanticCustomError("id_not_printable", "external_id must not contain control characters")
+        return value
 
     @field_validator("published_at")
     @classmethod
@@ -143,7 +159,11 @@ class MentionCreate(SQLModel):
             return None
         try:
             parts = urlsplit(value.strip())
-            valid = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+            valid = (
+                parts.scheme.lower() in ("http", "https")
+                and bool(parts.hostname)
+                and value.strip().isprintable()
+            )
             _ = parts.port  # raises on a malformed port
         except ValueError:
             valid = False
@@ -153,14 +173,7 @@ class MentionCreate(SQLModel):
 
     @field_validator("region_codes")
     @classmethod
-    def _known_regions(cls, value: list[str]) -> list[str]:
-        unknown = [code for code in value if code not in catalog.region_codes()]
-        if unknown:
-            raise PydanticCustomError(
-                "unknown_region",
-                "unknown region code(s) {unknown}; see GET /v1/regions",
-                {"unknown": ", ".join(unknown)},
-            )
+    def _as_set(cls, value: list[str]) -> list[str]:
         return sorted(set(value))  # stored as a set; answered in one order whether new or duplicate
 
     @model_validator(mode="after")
@@ -194,7 +207,7 @@ class MentionPublic(SQLModel):
     def of(cls, mention: Mention, region_codes: list[str]) -> MentionPublic:
         return cls.model_validate(
             {
-                **mention.model_dump(exclude={"url_canonical", "source_client_id"}),
+                **mention.model_dump(exclude={"url_key", "source_client_id"}),
                 "region_codes": region_codes,
             }
         )

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 from app.auth.deps import require
 from app.auth.models import Scope
@@ -30,8 +32,18 @@ from app.mentions.models import (
 )
 from app.openapi import problems
 from app.pagination import CursorCodec, scope_of
+from app.reference.catalog import RegionCode
 
 router = APIRouter(prefix="/v1/mentions", tags=["mentions"])
+
+
+def _printable(value: str) -> str:
+    if not value.isprintable():
+        raise PydanticCustomError("text_not_printable", "must not contain control characters")
+    return value
+
+
+SearchText = Annotated[str, AfterValidator(_printable)]
 
 Writer = Annotated[Principal, Depends(require(Scope.mentions_write))]
 Reader = Annotated[Principal, Depends(require(Scope.mentions_read))]
@@ -147,10 +159,10 @@ def list_mentions(
         AwareInstant | None, Query(description="Published before this instant (with UTC offset).")
     ] = None,
     q: Annotated[
-        str | None, Query(min_length=1, max_length=200, description="Words to find in title or text.")
+        SearchText | None, Query(min_length=1, max_length=200, description="Words to find in title or text.")
     ] = None,
     region: Annotated[
-        str | None, Query(max_length=8, description="Kemendagri region code, e.g. `64.72` for Samarinda.")
+        RegionCode | None, Query(description="Kemendagri region code, e.g. `64.72` for Samarinda.")
     ] = None,
     limit: Annotated[int, Query(description="Page size: default 50; above 200 is treated as 200.")] = 50,
     cursor: Annotated[

@@ -21,7 +21,7 @@ from app.auth.service import Principal
 from app.clock import utcnow
 from app.errors import FieldError, NotFound, field_errors
 from app.mentions import pipeline
-from app.mentions.canonical import canonical_url
+from app.mentions.canonical import url_key
 from app.mentions.models import (
     BatchItemResult,
     BatchResult,
@@ -55,7 +55,7 @@ def store(session: Session, *, principal: Principal, items: Sequence[MentionCrea
 
 
 def _store(session: Session, principal: Principal, items: Sequence[MentionCreate]) -> list[Stored]:
-    urls = [canonical_url(item.url) if item.url else None for item in items]
+    urls = [url_key(item.url) if item.url else None for item in items]
     by_external_id, by_url = _existing(
         session,
         principal.client_id,
@@ -105,7 +105,7 @@ def _row(item: MentionCreate, url: str | None, principal: Principal, now: dateti
         "source_type": item.source_type.value,
         "source_name": item.source_name,
         "url": item.url,
-        "url_canonical": url,
+        "url_key": url,
         "external_id": item.external_id,
         "title": item.title,
         "text": item.text,
@@ -139,29 +139,25 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> list[int]:
 def _existing(
     session: Session, client_id: int, external_ids: set[str], urls: set[str]
 ) -> tuple[dict[str, int], dict[str, int]]:
+    """Stored mentions matching by (client, external id) and by canonical URL.
+
+    Two plain queries, one per unique index: an OR of both made PostgreSQL's cached generic plan fall back
+    to scanning the table, so intake slowed down as the table grew.
+    """
     by_external_id: dict[str, int] = {}
     by_url: dict[str, int] = {}
     ext_list, url_list = sorted(external_ids), sorted(urls)
-    for start in range(0, max(len(ext_list), len(url_list)), _IN_CHUNK):
-        ext_chunk, url_chunk = ext_list[start : start + _IN_CHUNK], url_list[start : start + _IN_CHUNK]
-        conditions = []
-        if ext_chunk:
-            conditions.append(
-                and_(col(Mention.source_client_id) == client_id, col(Mention.external_id).in_(ext_chunk))
-            )
-        if url_chunk:
-            conditions.append(col(Mention.url_canonical).in_(url_chunk))
-        query = select(
-            col(Mention.id),
-            col(Mention.source_client_id),
-            col(Mention.external_id),
-            col(Mention.url_canonical),
-        ).where(or_(*conditions))
-        for mention_id, source_client_id, external_id, url in session.execute(query):
-            if external_id is not None and source_client_id == client_id:
-                by_external_id.setdefault(external_id, mention_id)
-            if url is not None:
-                by_url.setdefault(url, mention_id)
+    for start in range(0, len(ext_list), _IN_CHUNK):
+        query = select(col(Mention.external_id), col(Mention.id)).where(
+            col(Mention.source_client_id) == client_id,
+            col(Mention.external_id).in_(ext_list[start : start + _IN_CHUNK]),
+        )
+        by_external_id.update({key: mention_id for key, mention_id in session.execute(query)})  # noqa: C416
+    for start in range(0, len(url_list), _IN_CHUNK):
+        query = select(col(Mention.url_key), col(Mention.id)).where(
+            col(Mention.url_key).in_(url_list[start : start + _IN_CHUNK])
+        )
+        by_url.update({key: mention_id for key, mention_id in session.execute(query)})  # noqa: C416
     return by_external_id, by_url
 
 
@@ -197,7 +193,7 @@ def store_batch(session: Session, *, principal: Principal, items: Sequence[Any])
 def public(session: Session, stored: Stored) -> MentionPublic:
     """The mention as the API shows it; a new one is built from what was inserted, without a read."""
     if stored.row is not None:
-        row = {k: v for k, v in stored.row.items() if k not in ("url_canonical", "source_client_id")}
+        row = {k: v for k, v in stored.row.items() if k not in ("url_key", "source_client_id")}
         return MentionPublic.model_validate({**row, "id": stored.id})
     return get(session, stored.id)
 

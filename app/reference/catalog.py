@@ -9,7 +9,10 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 REGION_TYPE_LABELS = {
     "provinsi": {"id": "Provinsi", "en": "Province"},
@@ -42,3 +45,15 @@ def region_codes() -> frozenset[str]:
 @cache
 def agency_codes() -> frozenset[str]:
     return frozenset(a["code"] for a in agencies())
+
+
+def known_region(code: str) -> str:
+    if code not in region_codes():
+        raise PydanticCustomError(
+            "unknown_region", "unknown region code '{code}'; see GET /v1/regions", {"code": code}
+        )
+    return code
+
+
+# A Kemendagri code of Kalimantan Timur or one of its kabupaten/kota, as seeded.
+RegionCode = Annotated[str, AfterValidator(known_region)]

@@ -1,8 +1,8 @@
 """mentions and reference data
 
-Revision ID: 8e3a85f2bdc3
+Revision ID: 635bd7d1ca7f
 Revises:
-Create Date: 2026-11-28 06:20:21.805859+00:00
+Create Date: 2026-11-28 06:32:30.644687+00:00
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 import app.db_types
 from sqlalchemy.dialects import postgresql
 
-revision: str = "8e3a85f2bdc3"
+revision: str = "635bd7d1ca7f"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -97,7 +97,7 @@ def upgrade() -> None:
         sa.Column("source_type", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("source_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.Column("url", sqlmodel.sql.sqltypes.AutoString(length=2048), nullable=True),
-        sa.Column("url_canonical", sqlmodel.sql.sqltypes.AutoString(length=2048), nullable=True),
+        sa.Column("url_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("external_id", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
         sa.Column("text", sa.Text(), nullable=True),
@@ -117,11 +117,10 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "source_client_id", "external_id", name=op.f("uq_mention_source_client_id_external_id")
         ),
-        sa.UniqueConstraint("url_canonical", name=op.f("uq_mention_url_canonical")),
+        sa.UniqueConstraint("url_key", name=op.f("uq_mention_url_key")),
     )
     with op.batch_alter_table("mention", schema=None) as batch_op:
         batch_op.create_index("ix_mention_published_at_id", ["published_at", "id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_mention_source_client_id"), ["source_client_id"], unique=False)
 
     op.create_table(
         "mention_region",
@@ -153,7 +152,6 @@ def downgrade() -> None:
 
     op.drop_table("mention_region")
     with op.batch_alter_table("mention", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_mention_source_client_id"))
         batch_op.drop_index("ix_mention_published_at_id")
 
     op.drop_table("mention")

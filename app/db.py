@@ -15,12 +15,12 @@ SQLite needs care to behave like a server database under concurrent requests:
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Annotated, Any
 
 import anyio
 from fastapi import Depends, Request
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event, func, insert, select
 from sqlalchemy.engine import Connection, make_url
 from sqlmodel import Session
 
@@ -71,6 +71,7 @@ def _sqlite_engine(url: str, settings: Settings) -> Engine:
         cursor.execute(f"PRAGMA synchronous={settings.sqlite_synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}")
+        cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -89,6 +90,14 @@ class Database:
         self._write_engine = engine.execution_options(**{_WRITE_OPTION: True})
         self._serialise_writes = engine.dialect.name == "sqlite"
         self._write_gate: anyio.Lock | None = None
+        self._finish_limiter: anyio.CapacityLimiter | None = None
+
+    @property
+    def finish_limiter(self) -> anyio.CapacityLimiter:
+        """Threads for commits and rollbacks, apart from the worker pool (see :func:`get_session`)."""
+        if self._finish_limiter is None:
+            self._finish_limiter = anyio.CapacityLimiter(16)
+        return self._finish_limiter
 
     def write_gate(self) -> anyio.Lock | None:
         """The per-process turn-taking lock for writing requests (SQLite only; PostgreSQL locks rows)."""
@@ -113,25 +122,54 @@ class Database:
         self.engine.dispose()
 
 
-async def _write_turn(request: Request) -> AsyncIterator[None]:
-    gate = None if request.method in SAFE_METHODS else request.app.state.db.write_gate()
-    if gate is None:
-        yield
-        return
-    async with gate:
-        yield
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session: committed when the endpoint returns, rolled back when it raises.
 
-
-def get_session(
-    request: Request, _turn: Annotated[None, Depends(_write_turn, scope="function")]
-) -> Iterator[Session]:
-    # FastAPI runs the exit of a sync generator dependency on a limiter of its own, not the worker pool,
-    # so a request holding row locks can always commit, however many requests wait for those locks.
+    Async, so that opening a session (no I/O yet) costs no worker-thread hop. The commit or rollback runs
+    on a limiter of its own, never on the worker pool: a request holding row locks must always be able to
+    finish, even when every worker thread is taken by requests waiting for those very locks.
+    """
     db: Database = request.app.state.db
-    with db.session(write=request.method not in SAFE_METHODS) as session:
-        yield session
+    write = request.method not in SAFE_METHODS
+    gate = db.write_gate() if write else None
+    async with gate if gate is not None else nullcontext():
+        session = db.make_session(write=write)
+        try:
+            yield session
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(_finish, session, False, limiter=db.finish_limiter)
+            raise
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(_finish, session, True, limiter=db.finish_limiter)
+
+
+def _finish(session: Session, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
 
 
 # scope="function": the commit runs before the response is sent, so a client never sees 201 for a write
 # that then failed to commit.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def insert_returning_ids(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert many rows in one statement and return their new ids in the order of ``rows``."""
+    if not rows:
+        return []
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite's RETURNING order is unspecified, so SQLAlchemy would fall back to one INSERT per row to
+        # match ids to rows. Writing transactions hold SQLite's write lock from BEGIN IMMEDIATE on, so the ids
+        # after the current maximum are ours to assign.
+        first = session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one() + 1
+        ids = list(range(first, first + len(rows)))
+        session.execute(insert(table), [{**row, "id": row_id} for row, row_id in zip(rows, ids, strict=True)])
+        return ids
+    returning = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return [row_id for (row_id,) in session.execute(returning, rows)]

@@ -139,6 +139,9 @@ class BoundDatabase(Database):
     def make_session(self, *, write: bool) -> Session:
         return Session(bind=self.connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
 
+    def dispose(self) -> None:
+        pass  # the engine belongs to the test session, not to this app
+
 
 @pytest.fixture
 def session(connection: Connection) -> Iterator[Session]:

@@ -19,7 +19,7 @@ def canonical_url(url: str) -> str:
     host = (parts.hostname or "").lower()
     if parts.port is not None and parts.port != _DEFAULT_PORTS.get(scheme):
         host = f"{host}:{parts.port}"
-    query = urlencode(
+    query = parts.query and urlencode(
         sorted(
             (key, value)
             for key, value in parse_qsl(parts.query, keep_blank_values=True)

@@ -21,7 +21,7 @@ from app.deps import SettingsDep
 from app.errors import BadRequest, UnprocessableEntity
 from app.idempotency.service import Answer, fingerprint, respond_idempotently
 from app.mentions import service
-from app.mentions.models import (
+from app.mentions.schemas import (
     BatchResult,
     MentionBatch,
     MentionCreate,

@@ -19,17 +19,12 @@ from sqlmodel import Session, col
 
 from app.auth.service import Principal
 from app.clock import utcnow
+from app.db import insert_returning_ids
 from app.errors import FieldError, NotFound, field_errors
 from app.mentions import pipeline
 from app.mentions.canonical import url_key
-from app.mentions.models import (
-    BatchItemResult,
-    BatchResult,
-    Mention,
-    MentionCreate,
-    MentionPublic,
-    MentionRegion,
-)
+from app.mentions.models import Mention, MentionRegion
+from app.mentions.schemas import BatchItemResult, BatchResult, MentionCreate, MentionPublic
 
 _RACE_RETRIES = 3
 _IN_CHUNK = 500  # keeps IN (...) lists well inside every database's parameter limit
@@ -121,11 +116,9 @@ def _row(item: MentionCreate, url: str | None, principal: Principal, now: dateti
 def _insert(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     if not rows:
         return []
-    mention_table = Mention.__table__  # type: ignore[attr-defined]
     values = [{k: v for k, v in row.items() if k != "region_codes"} for row in rows]
-    # Core executemany with RETURNING: several times faster than ORM objects on the batch path.
-    returning = insert(mention_table).returning(mention_table.c.id, sort_by_parameter_order=True)
-    ids = [row_id for (row_id,) in session.execute(returning, values)]
+    # Core, one statement for the whole batch: several times faster than ORM objects.
+    ids = insert_returning_ids(session, Mention.__table__, values)  # type: ignore[attr-defined]
     regions = [
         {"mention_id": mention_id, "region_code": code}
         for mention_id, row in zip(ids, rows, strict=True)

@@ -1,0 +1,225 @@
+"""What integrators send and get back for mentions.
+
+Plain pydantic models rather than SQLModel: they map to no table, and SQLModel's per-instance hooks
+doubled the cost of validating and answering a 1000-item batch.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from app.clock import AwareInstant, WitaDateTime, utcnow
+from app.errors import FieldError
+from app.mentions.examples import BATCH_EXAMPLE, MENTION_EXAMPLE, MENTION_PUBLIC_EXAMPLE
+from app.mentions.models import Mention
+from app.reference.catalog import RegionCode
+
+TEXT_MAX = 100_000
+EARLIEST_PUBLISHED = datetime(1990, 1, 1, tzinfo=UTC)
+FUTURE_TOLERANCE = timedelta(days=1)
+# scheme://[userinfo@]host[:port] followed by a path, query, fragment or nothing; no spaces or controls.
+_HTTP_URL = re.compile(
+    r"^https?://(?:[^/?#@\s]*@)?(?:\[[0-9A-Fa-f:.]+\]|[^/?#:@\s\[\]]+)(?::(\d{1,5}))?(?:[/?#].*)?$", re.I
+)
+
+
+class SourceType(StrEnum):
+    online_news = "online_news"
+    print = "print"
+    tv = "tv"
+    radio = "radio"
+    x = "x"
+    facebook = "facebook"
+    instagram = "instagram"
+    tiktok = "tiktok"
+    youtube = "youtube"
+    lapor = "lapor"
+    bmkg_cap = "bmkg_cap"
+    internal = "internal"
+    other = "other"
+
+
+Count = Annotated[int, Field(ge=0, le=10**15)]
+LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", max_length=16)]
+
+
+class MentionMetrics(BaseModel):
+    """Reach and engagement as reported by the source; every figure is optional."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reach: Count | None = Field(default=None, description="Estimated audience (readers, followers reached).")
+    views: Count | None = None
+    likes: Count | None = None
+    shares: Count | None = None
+    comments: Count | None = None
+
+
+class MentionCreate(BaseModel):
+    """A mention as a monitoring system or officer sends it. `title` or `text` is required."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": MENTION_EXAMPLE})
+
+    source_type: SourceType
+    source_name: str | None = Field(
+        default=None, min_length=1, max_length=200, description="Outlet or account, e.g. `Kaltim Post`."
+    )
+    url: str | None = Field(default=None, max_length=2048, description="http(s) link to the original.")
+    external_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=255,
+        description="Your own id for the item; a second push with the same id is a duplicate.",
+    )
+    title: str | None = Field(default=None, max_length=1000)
+    text: str | None = Field(default=None, max_length=TEXT_MAX)
+    author: str | None = Field(
+        default=None, max_length=200, description="Author's name or handle. Personal data (UU 27/2022)."
+    )
+    published_at: AwareInstant = Field(
+        description="When the source published it, with a UTC offset (`+08:00` for WITA, or `Z`)."
+    )
+    language: LanguageTag = Field(default="id", description="BCP 47 language tag; `id` is Indonesian.")
+    region_codes: list[RegionCode] = Field(
+        default_factory=list,
+        max_length=11,
+        description="Hint: Kemendagri codes of the regions concerned (`64`, `64.72`, …; "
+        "see `GET /v1/regions`).",
+    )
+    metrics: MentionMetrics = Field(default_factory=MentionMetrics)
+
+    @field_validator("title", "text", "author", "source_name", mode="before")
+    @classmethod
+    def _drop_nul(cls, value: object) -> object:
+        # Scraped pages carry stray NUL bytes; no database text column holds one and they mean nothing.
+        return value.replace("\x00", "") if isinstance(value, str) else value
+
+    @field_validator("external_id")
+    @classmethod
+    def _printable_id(cls, value: str | None) -> str | None:
+        if value is not None and not value.isprintable():
+            raise PydanticCustomError("id_not_printable", "external_id must not contain control characters")
+        return value
+
+    @field_validator("published_at")
+    @classmethod
+    def _plausible(cls, value: datetime) -> datetime:
+        # Far past or future times are typos or broken clocks, and would sort before or after everything.
+        if not (EARLIEST_PUBLISHED <= value <= utcnow() + FUTURE_TOLERANCE):
+            raise PydanticCustomError(
+                "published_at_out_of_range", "published_at must lie between 1990-01-01 and one day from now"
+            )
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        # A regular expression, not urlsplit: the canonical form parses each URL once more anyway.
+        match = _HTTP_URL.match(value)
+        if match is None or not value.isprintable() or int(match.group(1) or 0) > 65535:
+            raise PydanticCustomError("url_invalid", "url must be an absolute http or https URL")
+        return value
+
+    @field_validator("region_codes")
+    @classmethod
+    def _as_set(cls, value: list[str]) -> list[str]:
+        return sorted(set(value))  # stored as a set; answered in one order whether new or duplicate
+
+    @model_validator(mode="after")
+    def _has_content(self) -> MentionCreate:
+        if not (self.title or "").strip() and not (self.text or "").strip():
+            raise PydanticCustomError("content_required", "a mention needs a title or a text")
+        return self
+
+
+class MentionPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"example": MENTION_PUBLIC_EXAMPLE})
+
+    id: int
+    source_system: str
+    source_type: SourceType
+    source_name: str | None
+    url: str | None
+    external_id: str | None
+    title: str | None
+    text: str | None
+    author: str | None
+    published_at: WitaDateTime
+    language: str
+    region_codes: list[str]
+    metrics: MentionMetrics
+    received_at: WitaDateTime
+
+    @classmethod
+    def of(cls, mention: Mention, region_codes: list[str]) -> MentionPublic:
+        return cls.model_validate(
+            {
+                **mention.model_dump(exclude={"url_key", "source_client_id"}),
+                "region_codes": region_codes,
+            }
+        )
+
+
+class MentionIntakeResult(MentionPublic):
+    model_config = ConfigDict(json_schema_extra={"example": {**MENTION_PUBLIC_EXAMPLE, "duplicate": False}})
+
+    duplicate: bool = Field(description="True when the mention was already stored; nothing new was written.")
+
+
+class MentionPage(BaseModel):
+    items: list[MentionPublic]
+    next_cursor: str | None = Field(description="Pass as `cursor` to get the next page; null on the last.")
+
+
+# Items are validated one by one in the service, so one bad item is reported without rejecting the rest;
+# the schema still tells integrators each item is a MentionCreate.
+BatchItems = Annotated[
+    list[Any],
+    WithJsonSchema(
+        {
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/MentionCreate"},
+            "minItems": 1,
+            "maxItems": 1000,
+        }
+    ),
+]
+
+
+class MentionBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": BATCH_EXAMPLE})
+
+    items: BatchItems = Field(min_length=1, max_length=1000)
+
+
+class BatchItemResult(BaseModel):
+    index: int = Field(description="Position of the item in the request.")
+    status: Literal["created", "duplicate", "rejected"]
+    id: int | None = Field(description="The stored mention (the earlier one for a duplicate).")
+    errors: list[FieldError] | None = Field(
+        default=None, description="For a rejected item: what is wrong, in the shape of a problem's `errors`."
+    )
+
+
+class BatchResult(BaseModel):
+    results: list[BatchItemResult]
+    created: int
+    duplicates: int
+    rejected: int

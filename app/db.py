@@ -72,6 +72,7 @@ def _sqlite_engine(url: str, settings: Settings) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}")
         cursor.execute("PRAGMA cache_size=-65536")
+        cursor.execute("PRAGMA wal_autocheckpoint=10000")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -163,7 +164,7 @@ def insert_returning_ids(session: Session, table: Table, rows: list[dict[str, An
     """Insert many rows in one statement and return their new ids in the order of ``rows``."""
     if not rows:
         return []
-    if session.get_bind().dialect.name == "sqlite":
+    if len(rows) > 1 and session.get_bind().dialect.name == "sqlite":
         # SQLite's RETURNING order is unspecified, so SQLAlchemy would fall back to one INSERT per row to
         # match ids to rows. Writing transactions hold SQLite's write lock from BEGIN IMMEDIATE on, so the ids
         # after the current maximum are ours to assign.

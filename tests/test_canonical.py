@@ -117,3 +117,18 @@ def test_each_variant_of_a_stored_url_is_a_duplicate(
 
     other_article = mention_payload(url=ARTICLE.replace("Banjir", "banjir"))
     assert client.post("/v1/mentions", json=other_article, headers=writer_headers).status_code == 201
+
+
+def test_url_key_is_the_canonical_url_or_a_digest_of_a_very_long_one() -> None:
+    from app.mentions.canonical import URL_KEY_MAX_BYTES, url_key
+
+    short = "https://Kaltim.example.id/berita/banjir-samarinda/?utm_source=wa"
+    assert url_key(short) == "https://kaltim.example.id/berita/banjir-samarinda"
+    long = "https://kaltim.example.id/cari?kata=" + "banjir é " * 209 + "banjir"
+    key = url_key(long)
+    assert key.startswith("sha256:") and len(key) == 7 + 64
+    assert key == url_key(long + "#hasil")  # still canonical before hashing
+    assert (
+        len(url_key("https://kaltim.example.id/" + "a" * (URL_KEY_MAX_BYTES - 26)).encode())
+        <= URL_KEY_MAX_BYTES
+    )

@@ -25,9 +25,8 @@ class Mention(SQLModel, table=True):
     source_type: str = Field(max_length=16)
     source_name: str | None = Field(default=None, max_length=200)
     url: str | None = Field(default=None, max_length=2048)
-    # SHA-256 of the canonical URL (see canonical.py). A hash, not the URL: canonical forms can outgrow any
-    # column once percent-encoded, and long strings make poor unique-index keys.
-    url_key: str | None = Field(default=None, max_length=64, unique=True)
+    # The canonical URL, or a digest of a very long one (see canonical.url_key): duplicates by URL.
+    url_key: str | None = Field(default=None, max_length=1000, unique=True)
     external_id: str | None = Field(default=None, max_length=255)
     title: str | None = Field(default=None, max_length=1000)
     text: str | None = Field(default=None, sa_column=Column(Text))

@@ -1,8 +1,8 @@
 """mentions and reference data
 
-Revision ID: 635bd7d1ca7f
+Revision ID: 3b512ac268a0
 Revises:
-Create Date: 2026-11-28 06:32:30.644687+00:00
+Create Date: 2026-11-28 06:55:20.487061+00:00
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 import app.db_types
 from sqlalchemy.dialects import postgresql
 
-revision: str = "635bd7d1ca7f"
+revision: str = "3b512ac268a0"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -97,7 +97,7 @@ def upgrade() -> None:
         sa.Column("source_type", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("source_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.Column("url", sqlmodel.sql.sqltypes.AutoString(length=2048), nullable=True),
-        sa.Column("url_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("url_key", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
         sa.Column("external_id", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
         sa.Column("text", sa.Text(), nullable=True),

@@ -48,7 +48,7 @@ def build_engine(settings: Settings, url: str | None = None) -> Engine:
         max_overflow=settings.db_pool_size * 2,
         pool_pre_ping=True,  # a restarted PostgreSQL must not cost the next request a broken connection
         pool_timeout=10,
-        connect_args={"connect_timeout": 5},
+        connect_args={"connect_timeout": 5, "prepare_threshold": None},
     )
 
 

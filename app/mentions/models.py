@@ -14,12 +14,13 @@ from app.db_types import JSONVariant, UTCDateTime
 class Mention(SQLModel, table=True):
     __tablename__ = "mention"
     __table_args__ = (
-        UniqueConstraint("source_client_id", "external_id"),
+        # external_id first: it is the selective column, so the duplicate look-up always probes the index by
+        # it, whatever the planner believes about how many mentions one client has sent.
+        UniqueConstraint("external_id", "source_client_id"),
         Index("ix_mention_published_at_id", "published_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    # No index of its own: the unique (source_client_id, external_id) index starts with it.
     source_client_id: int = Field(foreign_key="api_client.id")
     source_system: str = Field(max_length=100, description="Name of the API client that sent the mention.")
     source_type: str = Field(max_length=16)

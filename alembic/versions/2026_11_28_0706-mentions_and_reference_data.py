@@ -1,8 +1,8 @@
 """mentions and reference data
 
-Revision ID: 3b512ac268a0
+Revision ID: b18ca27d1dd6
 Revises:
-Create Date: 2026-11-28 06:55:20.487061+00:00
+Create Date: 2026-11-28 07:06:10.712187+00:00
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 import app.db_types
 from sqlalchemy.dialects import postgresql
 
-revision: str = "3b512ac268a0"
+revision: str = "b18ca27d1dd6"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -115,7 +115,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mention")),
         sa.UniqueConstraint(
-            "source_client_id", "external_id", name=op.f("uq_mention_source_client_id_external_id")
+            "external_id", "source_client_id", name=op.f("uq_mention_external_id_source_client_id")
         ),
         sa.UniqueConstraint("url_key", name=op.f("uq_mention_url_key")),
     )

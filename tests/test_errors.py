@@ -3,6 +3,7 @@
 import json
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -123,10 +124,9 @@ def test_unreachable_postgres_is_503_with_retry_after() -> None:
         assert ready.json()["database"] == "unreachable"
 
 
-def test_locked_sqlite_is_503_and_recovers_when_released(databases: DatabaseFactory) -> None:
-    if databases.backend != "sqlite":
-        pytest.skip("SQLite write locks; the PostgreSQL outage is covered by the unreachable-server test")
-    url = databases.create()
+def test_locked_sqlite_is_503_and_recovers_when_released(tmp_path: Path) -> None:
+    # SQLite only: the PostgreSQL outage is the unreachable-server test above.
+    url = DatabaseFactory("sqlite", tmp_path).create()
     settings = test_settings(url, sqlite_busy_timeout_ms=100)
     app = create_app(settings, Database(build_engine(settings)))
     locker = build_engine(settings)

@@ -3,10 +3,22 @@
 from sqlmodel import SQLModel
 
 from app.auth.models import ApiClient
+from app.classification.models import ClassifierModel, MentionClassification, MentionLabel
 from app.idempotency.models import IdempotencyRecord
 from app.mentions.models import Mention, MentionRegion
 from app.reference.models import Agency, Region
 
 metadata = SQLModel.metadata
 
-__all__ = ["Agency", "ApiClient", "IdempotencyRecord", "Mention", "MentionRegion", "Region", "metadata"]
+__all__ = [
+    "Agency",
+    "ApiClient",
+    "ClassifierModel",
+    "MentionClassification",
+    "MentionLabel",
+    "IdempotencyRecord",
+    "Mention",
+    "MentionRegion",
+    "Region",
+    "metadata",
+]

@@ -129,6 +129,49 @@ def cmd_keys_list(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_classifier_train(args: argparse.Namespace) -> int:
+    from app.classification import service
+
+    with _session() as session:
+        if args.from_file:
+            texts, labels = _read_examples(Path(args.from_file))
+            source = f"file {Path(args.from_file).name} ({len(texts)} examples)"
+        else:
+            texts, labels = service.labelled_examples(session, args.task)
+            source = f"labels ({len(texts)} mentions)"
+        model = service.train_and_store(
+            session,
+            task=args.task,
+            texts=texts,
+            labels=labels,
+            source=source,
+            trained_by="sigap classifier train",
+            activate=not args.no_activate,
+        )
+    report = model.report
+    print(f"{model.version} ({'active' if model.active else 'not active'}), trained on {source}")
+    for label, scores in sorted(report.get("per_class", {}).items()):
+        print(f"  {label:<24} precision {scores['precision']:.3f}  recall {scores['recall']:.3f}")
+    if report.get("macro_f1") is not None:
+        print(f"  accuracy {report.get('accuracy', 0):.3f}  macro-F1 {report['macro_f1']:.3f}")
+    return 0
+
+
+def _read_examples(path: Path) -> tuple[list[str], list[str]]:
+    """``text<TAB>label`` lines; blank lines are skipped, a line without a tab is an error."""
+    texts: list[str] = []
+    labels: list[str] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        text, tab, label = line.rpartition("\t")
+        if not tab or not text.strip() or not label.strip():
+            raise SystemExit(f"{path}:{number}: expected 'text<TAB>label'")
+        texts.append(text.strip())
+        labels.append(label.strip())
+    return texts, labels
+
+
 def cmd_openapi(args: argparse.Namespace) -> int:
     from app.openapi_file import render
 
@@ -166,6 +209,17 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("client_id", type=int)
     revoke.set_defaults(func=cmd_keys_revoke)
     keys.add_parser("list", help="list clients").set_defaults(func=cmd_keys_list)
+
+    classifier = sub.add_parser("classifier", help="trained sentiment and topic models").add_subparsers(
+        dest="classifier_command", required=True
+    )
+    train = classifier.add_parser("train", help="train a new model version and (by default) activate it")
+    source = train.add_mutually_exclusive_group(required=True)
+    source.add_argument("--from-labels", action="store_true", help="officers' labels stored in Sigap")
+    source.add_argument("--from-file", metavar="F.tsv", help="text<TAB>label lines, any label set")
+    train.add_argument("--task", choices=["sentiment", "topic"], default="sentiment")
+    train.add_argument("--no-activate", action="store_true", help="store the version without switching to it")
+    train.set_defaults(func=cmd_classifier_train)
 
     openapi = sub.add_parser("openapi", help="write the OpenAPI document as YAML")
     openapi.add_argument("--output", default="openapi.yaml", help="file, or - for standard output")

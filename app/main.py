@@ -15,6 +15,7 @@ from app import __version__, handlers, migrations
 from app.auth import service as auth_service
 from app.auth.deps import AuthCache
 from app.auth.router import router as clients_router
+from app.classification.router import router as classification_router
 from app.config import Settings, get_settings
 from app.db import Database, build_engine
 from app.health.router import router as health_router
@@ -42,6 +43,12 @@ TAGS: list[dict[str, Any]] = [
         "name": "mentions",
         "description": "Intake of articles and posts (*temuan*) from monitoring systems and officers, "
         "and search over them. Duplicates are recognised and never stored twice.",
+    },
+    {
+        "name": "classification",
+        "description": "How Sigap reads a mention: sentiment, topic and responsible OPD, regions, the five impact "
+        "dimensions, urgency and the crisis level (Normal, Waspada, Siaga, Awas) with its CAP 1.2 mapping, "
+        "each verdict with the signals that moved it. Officers correct verdicts; corrections train new models.",
     },
     {
         "name": "reference",
@@ -83,7 +90,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     handlers.install(app)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
-    for router in (mentions_router, reference_router, clients_router, health_router):
+    for router in (mentions_router, classification_router, reference_router, clients_router, health_router):
         app.include_router(router)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     return app

@@ -1,24 +1,38 @@
 """The seam where stored mentions go next.
 
-Intake calls :func:`after_store` inside the intake transaction with the ids of the mentions it has just
-written. Classification (urgency, impact, crisis level) and clustering into issues plug in here as steps,
-so that a mention is never visible without them once they exist. Until then there are no steps: Sigap
-stores mentions and says nothing about them it has not computed.
+Intake calls :func:`after_store` inside the intake transaction with the mentions it has just written.
+Each step may add what it computed to ``NewMention.extras`` (returned with the mention at intake) and store
+it; a step that fails fails the intake, so a mention is never stored without its classification.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import Session
 
-IntakeStep = Callable[[Session, Sequence[int]], None]
 
-STEPS: list[IntakeStep] = []
+@dataclass(slots=True)
+class NewMention:
+    id: int
+    row: dict[str, Any]  # the values as inserted
+    extras: dict[str, Any] = field(default_factory=dict)
 
 
-def after_store(session: Session, mention_ids: Sequence[int]) -> None:
-    if not mention_ids:
+IntakeStep = Callable[[Session, Sequence[NewMention]], None]
+
+
+def steps() -> list[IntakeStep]:
+    # Imported here: the steps' domains build on mentions, so mentions cannot import them at module level.
+    from app.classification.intake import classify_new_mentions
+
+    return [classify_new_mentions]
+
+
+def after_store(session: Session, mentions: Sequence[NewMention]) -> None:
+    if not mentions:
         return
-    for step in STEPS:
-        step(session, mention_ids)
+    for step in steps():
+        step(session, mentions)

@@ -22,6 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from app.classification.views import StoredClassification
 from app.clock import AwareInstant, WitaDateTime, utcnow
 from app.errors import FieldError
 from app.mentions.examples import BATCH_EXAMPLE, MENTION_EXAMPLE, MENTION_PUBLIC_EXAMPLE
@@ -166,13 +167,19 @@ class MentionPublic(BaseModel):
     region_codes: list[str]
     metrics: MentionMetrics
     received_at: WitaDateTime
+    classification: StoredClassification | None = Field(
+        description="The machine verdict computed at intake and the latest officer correction."
+    )
 
     @classmethod
-    def of(cls, mention: Mention, region_codes: list[str]) -> MentionPublic:
+    def of(
+        cls, mention: Mention, region_codes: list[str], classification: StoredClassification | None
+    ) -> MentionPublic:
         return cls.model_validate(
             {
                 **mention.model_dump(exclude={"url_key", "source_client_id"}),
                 "region_codes": region_codes,
+                "classification": classification,
             }
         )
 

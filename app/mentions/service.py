@@ -21,7 +21,9 @@ from app.auth.service import Principal
 from app.clock import utcnow
 from app.db import insert_returning_ids
 from app.errors import FieldError, NotFound, field_errors
+from app.classification import service as classification
 from app.mentions import pipeline
+from app.mentions.pipeline import NewMention
 from app.mentions.canonical import url_key
 from app.mentions.models import Mention, MentionRegion
 from app.mentions.schemas import BatchItemResult, BatchResult, MentionCreate, MentionPublic
@@ -34,7 +36,7 @@ _IN_CHUNK = 500  # keeps IN (...) lists well inside every database's parameter l
 class Stored:
     id: int
     created: bool
-    row: dict[str, Any] | None  # the inserted values, for answering without reading the row back
+    new: NewMention | None  # what was inserted and computed, for answering without reading the row back
 
 
 def store(session: Session, *, principal: Principal, items: Sequence[MentionCreate]) -> list[Stored]:
@@ -83,13 +85,14 @@ def _store(session: Session, principal: Principal, items: Sequence[MentionCreate
             new_rows.append(_row(item, url, principal, now))
 
     ids = _insert(session, new_rows)
+    new = [NewMention(row_id, row) for row_id, row in zip(ids, new_rows, strict=True)]
+    pipeline.after_store(session, new)
     out = [
-        Stored(value, created=False, row=None)
+        Stored(value, created=False, new=None)
         if kind == "existing"
-        else Stored(ids[value], created=kind == "new", row=new_rows[value] if kind == "new" else None)
+        else Stored(ids[value], created=kind == "new", new=new[value] if kind == "new" else None)
         for kind, value in plan
     ]
-    pipeline.after_store(session, ids)
     return out
 
 
@@ -191,9 +194,11 @@ def store_batch(session: Session, *, principal: Principal, items: Sequence[Any])
 
 def public(session: Session, stored: Stored) -> MentionPublic:
     """The mention as the API shows it; a new one is built from what was inserted, without a read."""
-    if stored.row is not None:
-        row = {k: v for k, v in stored.row.items() if k not in ("url_key", "source_client_id")}
-        return MentionPublic.model_validate({**row, "id": stored.id})
+    if stored.new is not None:
+        row = {k: v for k, v in stored.new.row.items() if k not in ("url_key", "source_client_id")}
+        extras = stored.new.extras
+        view = classification.fresh_view(extras["classification"], extras["classified_at"])
+        return MentionPublic.model_validate({**row, "id": stored.id, "classification": view})
     return get(session, stored.id)
 
 
@@ -201,7 +206,11 @@ def get(session: Session, mention_id: int) -> MentionPublic:
     mention = session.get(Mention, mention_id)
     if mention is None:
         raise NotFound(f"Mention {mention_id} does not exist.", code="MENTION_NOT_FOUND")
-    return MentionPublic.of(mention, regions_of(session, [mention_id]).get(mention_id, []))
+    return MentionPublic.of(
+        mention,
+        regions_of(session, [mention_id]).get(mention_id, []),
+        classification.stored_views(session, [mention_id]).get(mention_id),
+    )
 
 
 def regions_of(session: Session, mention_ids: Sequence[int]) -> dict[int, list[str]]:
@@ -266,7 +275,9 @@ def search(
     rows = list(session.scalars(query))
     has_more = len(rows) > limit
     rows = rows[:limit]
-    regions = regions_of(session, [m.id for m in rows if m.id is not None])
-    items = [MentionPublic.of(m, regions.get(m.id or 0, [])) for m in rows]
+    ids = [m.id for m in rows if m.id is not None]
+    regions = regions_of(session, ids)
+    views = classification.stored_views(session, ids)
+    items = [MentionPublic.of(m, regions.get(m.id or 0, []), views.get(m.id or 0)) for m in rows]
     last = rows[-1] if has_more else None
     return items, ((last.published_at, last.id) if last is not None and last.id is not None else None)

@@ -1,0 +1,1 @@
+"""Rule- and lexicon-based classification of mentions: pure Python, no FastAPI, no database."""

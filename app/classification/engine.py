@@ -1,0 +1,187 @@
+"""``classify``: a mention in; every verdict Sigap keeps about it out, each with the signals behind it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from app.classification import language, rules, scoring
+from app.classification.lexicon import signal_weights
+from app.classification.regions import find_places, region_codes
+from app.classification.schemas import (
+    Classification,
+    Document,
+    Language,
+    ModelVersion,
+    SentimentVerdict,
+    Signal,
+    TextModel,
+    TopicVerdict,
+)
+from app.classification.taxonomy import TOPICS, Sentiment, Topic
+from app.classification.text import analysis_tokens
+
+RULES_VERSION = "rules-2026.11.1"
+# Long documents are analysed on a prefix: the lead and first paragraphs carry the story, and the cost of a
+# mention must not grow with a 100 KB paste.
+MAX_ANALYSED_CHARS = 20_000
+# A second topic this close to the first brings its agencies along ("banjir" and "jalan rusak").
+SECOND_TOPIC_SHARE = 0.6
+SECOND_TOPIC_MIN = 3.0
+# Responders a signal calls in whatever the topic: evacuations need shelters, hoaxes a clarification.
+SIGNAL_AGENCIES = {"evacuation": ("bpbd", "dinsos"), "missing": ("bpbd",), "hoax": ("diskominfo",)}
+# Low, honest confidence when the text is not Indonesian: the lexicons cannot read it.
+UNSUPPORTED_CONFIDENCE = 0.2
+# Positive news worth amplifying needs an audience.
+OPPORTUNITY_REACH = 1_000
+
+
+def _bounded(doc: Document) -> tuple[str, str, list[Signal]]:
+    title = (doc.title or "")[:MAX_ANALYSED_CHARS]
+    text = doc.text or ""
+    room = MAX_ANALYSED_CHARS - len(title)
+    if len(text) <= room:
+        return title, text, []
+    # Cut at a space so the last analysed word is a whole one.
+    cut = text.rfind(" ", 0, room)
+    body = text[: cut if cut > room // 2 else room]
+    analysed = f"analysed {len(title) + len(body)} of {len(title) + len(text)} characters"
+    return title, body, [Signal(name="bounded_prefix", weight=0.0, evidence=[analysed])]
+
+
+def _model_label(
+    model: TextModel, text: str, allowed: type[Sentiment] | type[Topic]
+) -> tuple[str, float] | None:
+    label, probability = model.predict([text])[0]
+    return (label, probability) if label in allowed.__members__ else None
+
+
+def _agencies(topic: Topic, ranked: Sequence[tuple[Topic, float]], found: dict[str, list[str]]) -> list[str]:
+    agencies = list(TOPICS[topic].agencies)
+    if len(ranked) >= 2 and ranked[0][0] is topic:
+        second, score = ranked[1]
+        if score >= SECOND_TOPIC_MIN and score >= SECOND_TOPIC_SHARE * ranked[0][1]:
+            agencies.extend(TOPICS[second].agencies)
+    for name, extra in SIGNAL_AGENCIES.items():
+        if name in found:
+            agencies.extend(extra)
+    return list(dict.fromkeys(agencies))
+
+
+def classify(
+    doc: Document,
+    *,
+    now: datetime | None = None,
+    sentiment_model: TextModel | None = None,
+    topic_model: TextModel | None = None,
+) -> Classification:
+    """Classify one mention. Deterministic for the same document, ``now`` and models."""
+    now = now or datetime.now(UTC)
+    title, body, out = _bounded(doc)
+    title_tokens = analysis_tokens(title)
+    tokens = title_tokens + analysis_tokens(body)
+    title_end = len(title_tokens)
+
+    code, supported, language_evidence = language.detect(tokens)
+    if not supported:
+        out.append(
+            Signal(name="language_unsupported", weight=0.0, evidence=[f"language={code}", language_evidence])
+        )
+
+    found = rules.signals(tokens)
+    weights = signal_weights()
+    for name, phrases in found.items():
+        out.append(Signal(name=name, weight=weights[name] * min(len(phrases), 3), evidence=phrases[:6]))
+    hoax = "hoax" in found
+
+    model_text = f"{title}\n{body}".strip()
+    versions = {"sentiment": RULES_VERSION, "topic": RULES_VERSION}
+
+    topic_scores = rules.topic(tokens, title_end)
+    topic, topic_confidence = topic_scores.best, topic_scores.confidence
+    if topic is not Topic.lainnya:
+        weight = round(topic_scores.scores[topic], 2)
+        out.append(
+            Signal(name=f"topic:{topic.value}", weight=weight, evidence=topic_scores.evidence[topic][:6])
+        )
+    if topic_model is not None and supported:
+        predicted = _model_label(topic_model, model_text, Topic)
+        if predicted is not None:
+            topic, topic_confidence = Topic(predicted[0]), predicted[1]
+            versions["topic"] = topic_model.version
+            why = [f"{topic_model.version}: {predicted[0]}"]
+            out.append(Signal(name="topic_model", weight=round(predicted[1], 3), evidence=why))
+
+    rule_sentiment = rules.sentiment(tokens, title_end)
+    sentiment, sentiment_score = rule_sentiment.label, rule_sentiment.confidence
+    if rule_sentiment.evidence:
+        out.append(Signal(name="sentiment", weight=rule_sentiment.polarity, evidence=rule_sentiment.evidence))
+    if sentiment_model is not None and supported:
+        predicted = _model_label(sentiment_model, model_text, Sentiment)
+        if predicted is not None:
+            sentiment, sentiment_score = Sentiment(predicted[0]), predicted[1]
+            versions["sentiment"] = sentiment_model.version
+            why = [f"{sentiment_model.version}: {predicted[0]}"]
+            out.append(Signal(name="sentiment_model", weight=round(predicted[1], 3), evidence=why))
+    if not supported:
+        sentiment, sentiment_score = Sentiment.neutral, UNSUPPORTED_CONFIDENCE
+        topic_confidence = min(topic_confidence, UNSUPPORTED_CONFIDENCE)
+
+    places = find_places(tokens)
+    regions = region_codes(places, doc.region_hints)
+    if places:
+        out.append(
+            Signal(
+                name="places",
+                weight=float(len(regions)),
+                evidence=list(dict.fromkeys(h.phrase for h in places))[:6],
+            )
+        )
+    if doc.region_hints:
+        out.append(Signal(name="region_hints", weight=0.0, evidence=list(doc.region_hints)[:6]))
+
+    agencies = _agencies(topic, topic_scores.ranked(), found)
+    evidence = scoring.Evidence(
+        signals=found,
+        sentiment=sentiment,
+        topic=topic,
+        agencies=agencies,
+        region_codes=regions,
+        source_type=doc.source_type,
+        metrics=doc.metrics,
+        published_at=doc.published_at,
+        now=now,
+        hoax_suspected=hoax,
+    )
+    impact, impact_signals = scoring.impact(evidence)
+    urgency, urgency_signals = scoring.urgency(evidence)
+    level, level_signals = scoring.level(urgency, impact, evidence)
+    out.extend(impact_signals + urgency_signals + level_signals)
+
+    audience = max(
+        doc.metrics.get("reach", 0), doc.metrics.get("views", 0), doc.metrics.get("shares", 0) * 10
+    )
+    opportunity = (
+        sentiment is Sentiment.positive
+        and not hoax
+        and (audience >= OPPORTUNITY_REACH or doc.source_type in scoring.NEWS_SOURCES)
+    )
+    if opportunity:
+        why = [f"positive, source_type={doc.source_type}", f"audience={audience}"]
+        out.append(Signal(name="opportunity", weight=1.0, evidence=why))
+
+    return Classification(
+        sentiment=SentimentVerdict(label=sentiment, score=round(sentiment_score, 3)),
+        topic=TopicVerdict(label=topic, confidence=round(topic_confidence, 3)),
+        agencies=agencies,
+        region_codes=regions,
+        impact=impact,
+        urgency=urgency,
+        level=level,
+        cap=scoring.cap(level, urgency, evidence),
+        opportunity=opportunity,
+        hoax_suspected=hoax,
+        language=Language(code=code, supported=supported),
+        signals=out,
+        model_version=ModelVersion(rules=RULES_VERSION, **versions),
+    )

@@ -1,0 +1,58 @@
+"""The intake step: classify every new mention inside the intake transaction and store the verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import insert
+from sqlmodel import Session
+
+from app.classification.engine import classify
+from app.classification.models import MentionClassification
+from app.classification.registry import ACTIVE_MODELS
+from app.classification.schemas import Classification, Document
+from app.clock import utcnow
+from app.mentions.pipeline import NewMention
+
+
+def document_of(row: dict[str, Any]) -> Document:
+    return Document(
+        title=row.get("title"),
+        text=row.get("text"),
+        source_type=row.get("source_type", "other"),
+        metrics=row.get("metrics") or {},
+        published_at=row.get("published_at"),
+        region_hints=row.get("region_codes") or [],
+    )
+
+
+def verdict_row(mention_id: int, verdict: Classification) -> dict[str, Any]:
+    return {
+        "mention_id": mention_id,
+        "sentiment": verdict.sentiment.label,
+        "topic": verdict.topic.label,
+        "level": verdict.level,
+        "urgency": verdict.urgency,
+        "impact_score": verdict.impact.score,
+        "hoax_suspected": verdict.hoax_suspected,
+        "opportunity": verdict.opportunity,
+        "verdict": verdict.model_dump(mode="json"),
+    }
+
+
+def classify_new_mentions(session: Session, mentions: Sequence[NewMention]) -> None:
+    models = ACTIVE_MODELS.get(session)
+    now = utcnow()
+    rows = []
+    for mention in mentions:
+        verdict = classify(
+            document_of(mention.row),
+            now=now,
+            sentiment_model=models.get("sentiment"),
+            topic_model=models.get("topic"),
+        )
+        mention.extras["classification"] = verdict
+        mention.extras["classified_at"] = now
+        rows.append({**verdict_row(mention.id, verdict), "classified_at": now})
+    session.execute(insert(MentionClassification.__table__), rows)  # type: ignore[attr-defined]

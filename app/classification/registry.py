@@ -1,0 +1,54 @@
+"""The trained models in use, per process.
+
+Which version is active lives in the database (one committed update switches it, for every process); each
+process re-reads that at most every few seconds and loads an artifact once per version.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from sqlmodel import Session, col, select
+
+from app.classification.learn import TrainedModel
+from app.classification.models import ClassifierModel
+
+REFRESH_SECONDS = 10.0
+
+
+class ActiveModels:
+    def __init__(self, refresh_seconds: float = REFRESH_SECONDS) -> None:
+        self.refresh_seconds = refresh_seconds
+        self._models: dict[str, TrainedModel] = {}
+        self._checked_at = float("-inf")
+        self._lock = threading.Lock()
+
+    def get(self, session: Session) -> dict[str, TrainedModel]:
+        """Active model per task (``sentiment``, ``topic``); tasks without a trained model are absent."""
+        if time.monotonic() - self._checked_at < self.refresh_seconds:
+            return self._models
+        with self._lock:
+            active = dict(
+                session.execute(
+                    select(col(ClassifierModel.task), col(ClassifierModel.version)).where(
+                        col(ClassifierModel.active).is_(True)
+                    )
+                ).all()
+            )
+            models = {task: m for task, m in self._models.items() if active.get(task) == m.version}
+            for task, version in active.items():
+                if task not in models:
+                    artifact = session.exec(
+                        select(ClassifierModel.artifact).where(ClassifierModel.version == version)
+                    ).one()
+                    models[task] = TrainedModel.from_bytes(artifact)
+            self._models = models  # swapped whole: a reader sees the old set or the new one, never a mix
+            self._checked_at = time.monotonic()
+        return models
+
+    def invalidate(self) -> None:
+        self._checked_at = float("-inf")
+
+
+ACTIVE_MODELS = ActiveModels()

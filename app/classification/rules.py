@@ -1,0 +1,116 @@
+"""The cold-start verdicts: keyword signals, topic and sentiment from the project's own word lists.
+
+They answer until a trained model exists, and keep answering for whatever a model does not cover.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.classification.lexicon import sentiment_index, sentiment_words, signal_index, topic_index
+from app.classification.taxonomy import Sentiment, Topic
+from app.classification.text import NEG_PREFIX
+
+# The headline is what readers see and what editors chose: its words count more.
+TITLE_WEIGHT = 2.0
+# A negated word counts against its polarity, weaker than the plain word ("tidak berhasil" is not "gagal").
+NEGATED_FACTOR = -0.5
+# Below this much keyword weight no topic is claimed.
+MIN_TOPIC_SCORE = 1.5
+# polarity = (positive - negative) / (positive + negative + damping): one weak word stays near neutral.
+_DAMPING = 1.0
+_POLARITY_THRESHOLD = 0.25
+
+
+def signals(tokens: Sequence[str]) -> dict[str, list[str]]:
+    """Signal name -> the distinct phrases that matched it, in order of first appearance.
+
+    Phrases of different signals may overlap ("apel siaga" is a warning, "siaga" alone is not), but within one
+    signal the longest phrase wins, so "air pdam mati" is not also counted as "pdam mati".
+    """
+    found: dict[str, list[str]] = {}
+    covered_until: dict[str, int] = {}
+    for hit in signal_index().find(tokens, overlapping=True):
+        for name in hit.value:
+            if hit.start < covered_until.get(name, 0):
+                continue
+            covered_until[name] = hit.end
+            phrases = found.setdefault(name, [])
+            if hit.phrase not in phrases:
+                phrases.append(hit.phrase)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class TopicScores:
+    best: Topic
+    confidence: float
+    scores: dict[Topic, float]
+    evidence: dict[Topic, list[str]]
+
+    def ranked(self) -> list[tuple[Topic, float]]:
+        order = list(Topic)
+        return sorted(self.scores.items(), key=lambda item: (-item[1], order.index(item[0])))
+
+
+def topic(tokens: Sequence[str], title_end: int) -> TopicScores:
+    scores: dict[Topic, float] = {}
+    evidence: dict[Topic, list[str]] = {}
+    for hit in topic_index().find(tokens):
+        factor = TITLE_WEIGHT if hit.start < title_end else 1.0
+        for label, weight in hit.value:
+            scores[label] = scores.get(label, 0.0) + weight * factor
+            words = evidence.setdefault(label, [])
+            if hit.phrase not in words:
+                words.append(hit.phrase)
+    result = TopicScores(Topic.lainnya, 0.5, scores, evidence)
+    ranked = result.ranked()
+    if not ranked or ranked[0][1] < MIN_TOPIC_SCORE:
+        return result
+    best, top = ranked[0]
+    # Share of the evidence, shrunk towards zero when there is little of it.
+    confidence = top / (sum(scores.values()) + 2.0)
+    return TopicScores(best, round(confidence, 3), scores, evidence)
+
+
+@dataclass(frozen=True, slots=True)
+class SentimentScore:
+    label: Sentiment
+    confidence: float
+    polarity: float
+    evidence: list[str]
+
+
+def sentiment(tokens: Sequence[str], title_end: int) -> SentimentScore:
+    positive = negative = 0.0
+    contributions: dict[str, float] = {}
+    covered: set[int] = set()
+    for hit in sentiment_index().find(tokens):
+        value = hit.value * (TITLE_WEIGHT if hit.start < title_end else 1.0)
+        contributions[hit.phrase] = contributions.get(hit.phrase, 0.0) + value
+        covered.update(range(hit.start, hit.end))
+    words = sentiment_words()
+    for position, token in enumerate(tokens):
+        if position not in covered and token.startswith(NEG_PREFIX):
+            base = token[len(NEG_PREFIX) :]
+            weight = words.get(base)
+            if weight is not None:
+                value = weight * NEGATED_FACTOR * (TITLE_WEIGHT if position < title_end else 1.0)
+                key = token
+                contributions[key] = contributions.get(key, 0.0) + value
+    for value in contributions.values():
+        if value > 0:
+            positive += value
+        else:
+            negative -= value
+    polarity = (positive - negative) / (positive + negative + _DAMPING)
+    if polarity >= _POLARITY_THRESHOLD:
+        label, confidence = Sentiment.positive, 0.5 + 0.5 * polarity
+    elif polarity <= -_POLARITY_THRESHOLD:
+        label, confidence = Sentiment.negative, 0.5 - 0.5 * polarity
+    else:
+        label, confidence = Sentiment.neutral, 0.6 - abs(polarity)
+    strongest = sorted(contributions.items(), key=lambda item: (-abs(item[1]), item[0]))[:8]
+    evidence = [f"{phrase} ({value:+.1f})" for phrase, value in strongest]
+    return SentimentScore(label, round(confidence, 3), round(polarity, 3), evidence)

@@ -1,0 +1,121 @@
+"""What the API shows and accepts about classification (the engine's own output model is in schemas.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from app.classification.schemas import Classification
+from app.clock import WitaDateTime
+
+Sentiment = Literal["negative", "neutral", "positive"]
+Level = Literal["normal", "waspada", "siaga", "awas"]
+Task = Literal["sentiment", "topic"]
+
+
+class LabelCreate(BaseModel):
+    """An officer's correction. Give at least one of sentiment, topic, level, and always the reason."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "level": "siaga",
+                "topic": "bencana",
+                "reason": "Dua warga Loa Janan Ilir dilaporkan hilang terseret arus; BPBD sudah membuka posko.",
+            }
+        },
+    )
+
+    sentiment: Sentiment | None = None
+    topic: str | None = Field(default=None, max_length=32, description="A label of `GET /v1/topics`.")
+    level: Level | None = None
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=2000)]
+
+    @model_validator(mode="after")
+    def _corrects_something(self) -> LabelCreate:
+        if self.sentiment is None and self.topic is None and self.level is None:
+            raise ValueError("give at least one of sentiment, topic or level")
+        return self
+
+
+class LabelPublic(BaseModel):
+    id: int
+    sentiment: str | None
+    topic: str | None
+    level: str | None
+    reason: str
+    labelled_by: str
+    created_at: WitaDateTime
+
+
+class StoredClassification(BaseModel):
+    """The machine verdict as computed at intake, and the latest officer correction, side by side."""
+
+    machine: Classification
+    label: LabelPublic | None = Field(description="The latest correction by an officer, if any.")
+    classified_at: WitaDateTime
+
+
+class ClassifyRequest(BaseModel):
+    """A dry run: classify this wording without storing anything."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "title": "Banjir Rendam Lima Kecamatan di Samarinda, Dua Warga Hilang",
+                "text": "Hujan deras sejak Rabu malam membuat Sungai Karang Mumus meluap. BPBD mengevakuasi 412 KK.",
+                "source_type": "online_news",
+                "metrics": {"reach": 48000, "shares": 310},
+            }
+        },
+    )
+
+    title: str | None = Field(default=None, max_length=1000)
+    text: str | None = Field(default=None, max_length=100_000)
+    source_type: str = Field(default="online_news", max_length=16)
+    metrics: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict, max_length=5)
+    published_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _has_content(self) -> ClassifyRequest:
+        if not (self.title or "").strip() and not (self.text or "").strip():
+            raise ValueError("a title or a text is required")
+        return self
+
+
+class TrainRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": {"task": "topic", "activate": True}}
+    )
+
+    task: Task
+    activate: bool = Field(default=True, description="Make the new version the active one at once.")
+
+
+class ModelPublic(BaseModel):
+    version: str
+    task: str
+    labels: list[str]
+    report: dict[str, Any]
+    source: str
+    active: bool
+    trained_at: WitaDateTime
+    trained_by: str
+
+
+class ModelList(BaseModel):
+    items: list[ModelPublic]
+
+
+class TopicPublic(BaseModel):
+    label: str
+    name: dict[str, str] = Field(description="Display name: `id` (Indonesian) and `en` (English).")
+    agencies: list[str]
+
+
+class TopicList(BaseModel):
+    items: list[TopicPublic]

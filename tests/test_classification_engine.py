@@ -1,0 +1,242 @@
+"""The rule/lexicon classification engine over the team's own Kalimantan Timur cases: pure, no database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.classification.engine import MAX_ANALYSED_CHARS, RULES_VERSION, classify
+from app.classification.schemas import Classification, Document
+from app.classification.scoring import LEVEL_MATRIX
+from app.classification.taxonomy import TOPICS, Level, Topic
+from app.reference.catalog import agency_codes
+
+NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
+CASES: list[dict[str, Any]] = json.loads(
+    (Path(__file__).parent / "data" / "kaltim_cases.json").read_text(encoding="utf-8")
+)["cases"]
+
+
+def run(case: dict[str, Any]) -> Classification:
+    doc = Document(
+        title=case["title"] or None,
+        text=case["text"],
+        source_type=case["source_type"],
+        metrics=case["metrics"],
+        published_at=NOW - timedelta(hours=case["hours_ago"]),
+    )
+    return classify(doc, now=NOW)
+
+
+RESULTS = [(case, run(case)) for case in CASES]
+
+
+def signal(result: Classification, name: str) -> list[str]:
+    return next((s.evidence for s in result.signals if s.name == name), [])
+
+
+def test_cases_cover_every_topic_and_level() -> None:
+    assert len(CASES) >= 60
+    assert {c["expected"]["topic"] for c in CASES} == {t.value for t in Topic}
+    assert {c["expected"]["level"] for c in CASES} == {level.value for level in Level}
+
+
+def test_topic_is_exact_for_at_least_85_percent_of_cases() -> None:
+    wrong = [(c["id"], r.topic.label.value) for c, r in RESULTS if r.topic.label != c["expected"]["topic"]]
+    assert len(wrong) <= 0.15 * len(CASES), wrong
+
+
+def test_level_is_within_one_step_for_every_case() -> None:
+    far = [
+        (c["id"], r.level.value, c["expected"]["level"])
+        for c, r in RESULTS
+        if abs(r.level.rank - Level(c["expected"]["level"]).rank) > 1
+    ]
+    assert far == []
+
+
+def test_every_case_with_casualties_or_missing_people_is_at_least_siaga() -> None:
+    low = [c["id"] for c, r in RESULTS if c["expected"]["casualties"] and r.level.rank < Level.siaga.rank]
+    assert low == []
+
+
+def test_regions_are_detected_for_every_case() -> None:
+    wrong = [
+        (c["id"], r.region_codes)
+        for c, r in RESULTS
+        if r.region_codes != sorted(c["expected"]["region_codes"])
+    ]
+    assert wrong == []
+
+
+def test_sentiment_agrees_with_the_officer_for_most_cases() -> None:
+    agree = sum(r.sentiment.label == c["expected"]["sentiment"] for c, r in RESULTS)
+    assert agree >= 0.8 * len(CASES)
+
+
+def test_agencies_follow_the_topic_and_exist_in_the_seeded_list() -> None:
+    known = agency_codes()
+    for _, result in RESULTS:
+        assert set(TOPICS[result.topic.label].agencies) <= set(result.agencies)
+        assert set(result.agencies) <= known
+
+
+def test_no_casualties_reported_does_not_count_as_casualties() -> None:
+    result = classify(
+        Document(
+            title="Kebakaran Gudang di Balikpapan Barat",
+            text="Api berhasil dipadamkan dalam satu jam. Tidak ada korban jiwa, korban luka nihil.",
+            source_type="online_news",
+        ),
+        now=NOW,
+    )
+    assert signal(result, "casualties") == []
+    assert signal(result, "no_casualties")
+    assert result.impact.public_safety <= 1
+    assert result.level.rank < Level.siaga.rank
+
+
+def test_casualties_raise_a_quiet_story_to_siaga() -> None:
+    doc = Document(
+        title="Warga Tenggelam di Sungai Mahakam", text="Seorang warga Loa Kulu tenggelam.", source_type="x"
+    )
+    result = classify(doc, now=NOW)
+    assert result.level is Level.siaga
+    assert signal(result, "casualties") == ["tenggelam"]
+    assert result.impact.public_safety == 3
+
+
+def test_non_indonesian_text_is_flagged_not_confidently_classified() -> None:
+    text = (
+        "Heavy floods have hit the city of Samarinda after days of rain, and the authorities said that "
+        "several districts were under water. Residents were told to stay away from the river banks."
+    )
+    result = classify(Document(title="Floods hit Samarinda", text=text, source_type="online_news"), now=NOW)
+    assert result.language.model_dump() == {"code": "en", "supported": False}
+    assert result.sentiment.label == "neutral"
+    assert result.sentiment.score <= 0.2
+    assert result.topic.confidence <= 0.2
+    assert signal(result, "language_unsupported")
+    assert result.region_codes == ["64.72"]
+
+
+def test_indonesian_headline_without_function_words_is_supported() -> None:
+    result = classify(
+        Document(title="Harga Cabai Melonjak Jelang Ramadan", source_type="online_news"), now=NOW
+    )
+    assert result.language.supported
+
+
+def test_huge_text_is_analysed_on_a_bounded_prefix() -> None:
+    paragraph = "Warga Samarinda mengeluhkan jalan rusak yang tidak kunjung diperbaiki pemkot. " * 4000
+    tail = " Dua warga meninggal dunia tertimbun longsor di Sendawar."
+    result = classify(Document(title="Keluhan warga", text=paragraph + tail, source_type="lapor"), now=NOW)
+    assert len(paragraph) > MAX_ANALYSED_CHARS
+    assert signal(result, "bounded_prefix")
+    assert signal(result, "casualties") == []
+    assert result.region_codes == ["64.72"]
+
+
+def test_classification_is_deterministic() -> None:
+    case = CASES[0]
+    first, second = run(case), run(case)
+    assert first.model_dump() == second.model_dump()
+
+
+def test_every_verdict_is_explained_by_signals() -> None:
+    for _, result in RESULTS:
+        names = {s.name for s in result.signals}
+        assert {"impact", "matrix"} <= names
+        if result.topic.label is not Topic.lainnya:
+            assert f"topic:{result.topic.label.value}" in names
+        if result.region_codes:
+            assert "places" in names
+
+
+def test_hoax_chain_message_is_flagged_and_its_claims_are_not_facts() -> None:
+    case = next(c for c in CASES if c["id"] == "hoaks-bendungan-samboja")
+    result = run(case)
+    assert result.hoax_suspected
+    assert result.cap.certainty in {"Unlikely", "Possible"}
+    assert "diskominfo" in result.agencies
+    assert result.impact.public_safety < 3
+
+
+def test_positive_news_with_reach_is_an_opportunity() -> None:
+    case = next(c for c in CASES if c["id"] == "festival-umkm-berau")
+    result = run(case)
+    assert result.opportunity
+    assert result.level is Level.normal
+    assert signal(result, "opportunity")
+
+
+def test_old_news_is_less_urgent_than_fresh_news() -> None:
+    case = next(c for c in CASES if c["id"] == "banjir-samarinda-lima-kecamatan")
+    fresh = run(case)
+    stale = run({**case, "hours_ago": 24 * 10})
+    assert stale.urgency < fresh.urgency
+
+
+def test_awas_maps_to_extreme_immediate_cap() -> None:
+    result = next(r for c, r in RESULTS if c["id"] == "banjir-bandang-sangatta")
+    assert result.level is Level.awas
+    assert (result.cap.severity, result.cap.urgency, result.cap.certainty) == (
+        "Extreme",
+        "Immediate",
+        "Observed",
+    )
+    assert result.cap.category == "Met"
+
+
+def test_level_matrix_grows_with_urgency_and_impact() -> None:
+    for row in LEVEL_MATRIX:
+        assert [level.rank for level in row] == sorted(level.rank for level in row)
+    for column in range(4):
+        ranks = [LEVEL_MATRIX[row][column].rank for row in range(4)]
+        assert ranks == sorted(ranks)
+
+
+@dataclass
+class FixedModel:
+    version: str
+    answer: tuple[str, float]
+    seen: list[str]
+
+    def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
+        self.seen.extend(texts)
+        return [self.answer for _ in texts]
+
+
+def test_trained_models_answer_when_given_and_are_recorded() -> None:
+    sentiment = FixedModel("sentiment-2026-11-28T10", ("positive", 0.91), [])
+    topic = FixedModel("topic-2026-11-28T10", ("ekonomi", 0.77), [])
+    doc = Document(title="Pasar Murah di Sangatta", text="Warga antusias.", source_type="online_news")
+    result = classify(doc, now=NOW, sentiment_model=sentiment, topic_model=topic)
+    assert result.sentiment.model_dump() == {"label": "positive", "score": 0.91}
+    assert result.topic.model_dump() == {"label": "ekonomi", "confidence": 0.77}
+    assert result.model_version.model_dump() == {
+        "rules": RULES_VERSION,
+        "sentiment": "sentiment-2026-11-28T10",
+        "topic": "topic-2026-11-28T10",
+    }
+    assert signal(result, "sentiment_model") and signal(result, "topic_model")
+    assert sentiment.seen == ["Pasar Murah di Sangatta\nWarga antusias."]
+
+
+def test_a_model_label_outside_the_taxonomy_leaves_the_rules_in_charge() -> None:
+    topic = FixedModel("topic-sib200", ("science/technology", 0.99), [])
+    result = classify(Document(title="Banjir di Samarinda", source_type="x"), now=NOW, topic_model=topic)
+    assert result.topic.label is Topic.bencana
+    assert result.model_version.topic == RULES_VERSION
+
+
+@pytest.mark.parametrize("title", ["", "   "])
+def test_empty_text_classifies_as_nothing_happening(title: str) -> None:
+    result = classify(Document(title=title, text=None, source_type="other"), now=NOW)
+    assert (result.level, result.topic.label, result.region_codes) == (Level.normal, Topic.lainnya, [])

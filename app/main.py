@@ -46,9 +46,10 @@ TAGS: list[dict[str, Any]] = [
     },
     {
         "name": "classification",
-        "description": "How Sigap reads a mention: sentiment, topic and responsible OPD, regions, the five impact "
-        "dimensions, urgency and the crisis level (Normal, Waspada, Siaga, Awas) with its CAP 1.2 mapping, "
-        "each verdict with the signals that moved it. Officers correct verdicts; corrections train new models.",
+        "description": "How Sigap reads a mention: sentiment, topic and responsible OPD, regions, the five "
+        "impact dimensions, urgency and the crisis level (Normal, Waspada, Siaga, Awas) with its CAP 1.2 "
+        "mapping, each verdict with the signals that moved it. Officers correct verdicts; corrections train "
+        "new models.",
     },
     {
         "name": "reference",

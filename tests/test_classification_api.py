@@ -1,4 +1,4 @@
-"""Classification through the API: at intake, dry run, officers' corrections, training and switching models."""
+"""Classification through the API: at intake, dry run, officers' corrections, training, model switching."""
 
 from pathlib import Path
 
@@ -234,3 +234,12 @@ def test_training_file_is_text_tab_label(tmp_path: Path) -> None:
     bad.write_text("tanpa tab\n", encoding="utf-8")
     with pytest.raises(SystemExit):
         _read_examples(bad)
+
+
+def test_readme_level_matrix_is_the_one_the_code_uses() -> None:
+    from app.classification.scoring import LEVEL_MATRIX
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| urgency \\\\ impact |", 1)[1].splitlines()[2:6]
+    documented = [tuple(cell.strip().lower() for cell in row.strip("|").split("|")[1:]) for row in table]
+    assert documented == [tuple(level.value for level in row) for row in LEVEL_MATRIX]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from app.classification import language, rules, scoring
-from app.classification.lexicon import signal_weights
+from app.classification.lexicon import keyword_index, signal_weights
 from app.classification.regions import find_places, region_codes
 from app.classification.schemas import (
     Classification,
@@ -77,6 +77,9 @@ def classify(
 ) -> Classification:
     """Classify one mention. Deterministic for the same document, ``now`` and models."""
     now = now or datetime.now(UTC)
+    if now.tzinfo is None:
+        # Sigap keeps UTC everywhere; a naive "now" from a caller means UTC, not the server's zone.
+        now = now.replace(tzinfo=UTC)
     title, body, out = _bounded(doc)
     title_tokens = analysis_tokens(title)
     tokens = title_tokens + analysis_tokens(body)
@@ -88,7 +91,8 @@ def classify(
             Signal(name="language_unsupported", weight=0.0, evidence=[f"language={code}", language_evidence])
         )
 
-    found = rules.signals(tokens)
+    hits = keyword_index().find(tokens, overlapping=True)
+    found = rules.signals(hits)
     weights = signal_weights()
     for name, phrases in found.items():
         out.append(Signal(name=name, weight=weights[name] * min(len(phrases), 3), evidence=phrases[:6]))
@@ -97,7 +101,7 @@ def classify(
     model_text = f"{title}\n{body}".strip()
     versions = {"sentiment": RULES_VERSION, "topic": RULES_VERSION}
 
-    topic_scores = rules.topic(tokens, title_end)
+    topic_scores = rules.topic(hits, title_end)
     topic, topic_confidence = topic_scores.best, topic_scores.confidence
     if topic is not Topic.lainnya:
         weight = round(topic_scores.scores[topic], 2)
@@ -112,7 +116,7 @@ def classify(
             why = [f"{topic_model.version}: {predicted[0]}"]
             out.append(Signal(name="topic_model", weight=round(predicted[1], 3), evidence=why))
 
-    rule_sentiment = rules.sentiment(tokens, title_end)
+    rule_sentiment = rules.sentiment(hits, tokens, title_end)
     sentiment, sentiment_score = rule_sentiment.label, rule_sentiment.confidence
     if rule_sentiment.evidence:
         out.append(Signal(name="sentiment", weight=rule_sentiment.polarity, evidence=rule_sentiment.evidence))

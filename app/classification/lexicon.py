@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from app.classification.datafiles import load
 from app.classification.taxonomy import Topic
@@ -19,51 +19,71 @@ from app.classification.text import analysis_tokens
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class Hit(Generic[T]):
+class Hit(NamedTuple, Generic[T]):
+    # A tuple, not a dataclass: one is built per match on every mention, and tuples are the cheapest to build.
     start: int
     end: int
     phrase: str
     value: T
 
 
+# Longer phrases under one (first, second) token pair: (rest of the key after two tokens, phrase, value).
+_Longer = list[tuple[list[str], str, T]]
+
+
 class PhraseIndex(Generic[T]):
-    """Phrases keyed by their first token; candidates at a position are tried longest first."""
+    """Phrases keyed by their first token, then their second; longer phrases are tried first.
+
+    Most tokens start no phrase at all, and most that do start only a one-word phrase, so a position costs one
+    dictionary look-up and multi-word phrases are only compared where their first two words already match.
+    """
 
     def __init__(self, entries: Iterable[tuple[str, T]]) -> None:
-        by_first: dict[str, list[tuple[list[str], str, T]]] = {}
-        seen: set[tuple[str, ...]] = set()
+        single: dict[str, tuple[str, T]] = {}
+        longer: dict[str, dict[str, _Longer[T]]] = {}
         for phrase, value in entries:
             key = analysis_tokens(phrase)
-            # Spellings that normalise alike ("tak"/"tidak bisa dilalui") are one phrase.
-            if key and tuple(key) not in seen:
-                seen.add(tuple(key))
-                by_first.setdefault(key[0], []).append((key, phrase, value))
-        for candidates in by_first.values():
-            candidates.sort(key=lambda candidate: -len(candidate[0]))
-        self._by_first = by_first
+            # Spellings that normalise alike ("tak"/"tidak bisa dilalui") are one phrase: the first one wins.
+            if len(key) == 1:
+                single.setdefault(key[0], (phrase, value))
+            elif key:
+                candidates = longer.setdefault(key[0], {}).setdefault(key[1], [])
+                if all(rest != key[2:] for rest, _, _ in candidates):
+                    candidates.append((key[2:], phrase, value))
+        for by_second in longer.values():
+            for candidates in by_second.values():
+                candidates.sort(key=lambda candidate: -len(candidate[0]))
+        self._first: dict[str, tuple[tuple[str, T] | None, dict[str, _Longer[T]]]] = {
+            token: (single.get(token), longer.get(token, {})) for token in single.keys() | longer.keys()
+        }
 
     def find(self, tokens: Sequence[str], *, overlapping: bool = False) -> list[Hit[T]]:
-        """Phrases occurring in ``tokens``.
+        """Phrases occurring in ``tokens``, ordered by start and, at one start, longest first.
 
         Without ``overlapping`` only the longest phrase at a position counts and matching resumes after it, so
         "Penajam Paser Utara" is one place, not also "Paser".
         """
         hits: list[Hit[T]] = []
-        get = self._by_first.get
-        position = 0
+        get = self._first.get
         count = len(tokens)
+        position = 0
         while position < count:
-            candidates = get(tokens[position])
+            entry = get(tokens[position])
+            if entry is None:
+                position += 1
+                continue
+            single, by_second = entry
             step = 1
-            if candidates is not None:
-                for key, phrase, value in candidates:
-                    end = position + len(key)
-                    if end - position == 1 or tokens[position:end] == key:
+            if by_second and position + 1 < count:
+                for rest, phrase, value in by_second.get(tokens[position + 1], ()):
+                    end = position + 2 + len(rest)
+                    if not rest or tokens[position + 2 : end] == rest:
                         hits.append(Hit(position, end, phrase, value))
                         if not overlapping:
                             step = end - position
                             break
+            if single is not None and (overlapping or step == 1):
+                hits.append(Hit(position, position + 1, single[0], single[1]))
             position += step
         return hits
 
@@ -74,36 +94,52 @@ def signal_weights() -> dict[str, float]:
     return {name: float(str(spec["weight"])) for name, spec in signals.items()}
 
 
-def _grouped(pairs: Iterable[tuple[str, T]]) -> list[tuple[str, tuple[T, ...]]]:
-    # One phrase may serve several signals or topics ("kebakaran": disaster and fire): match it once.
-    grouped: dict[str, list[T]] = {}
-    for phrase, value in pairs:
-        grouped.setdefault(phrase, []).append(value)
-    return [(phrase, tuple(values)) for phrase, values in grouped.items()]
+def longest(hits: Iterable[Hit[T]]) -> list[Hit[T]]:
+    """The longest phrase at each position, never overlapping (``hits`` ordered as ``find`` returns them)."""
+    kept: list[Hit[T]] = []
+    covered_until = 0
+    for hit in hits:
+        if hit.start >= covered_until:
+            kept.append(hit)
+            covered_until = hit.end
+    return kept
+
+
+@dataclass(frozen=True, slots=True)
+class Keyword:
+    """Everything the word lists say about one phrase, so the text is scanned once for all of them."""
+
+    phrase: str
+    signals: tuple[str, ...] = ()
+    topics: tuple[tuple[Topic, float], ...] = ()
+    sentiment: float | None = None
 
 
 @cache
-def signal_index() -> PhraseIndex[tuple[str, ...]]:
-    signals: dict[str, dict[str, list[str]]] = load("signals.json")["signals"]
-    pairs = ((phrase, name) for name, spec in signals.items() for phrase in spec["phrases"])
-    return PhraseIndex(_grouped(pairs))
+def keyword_index() -> PhraseIndex[Keyword]:
+    """Crisis signals, topic keywords and the sentiment lexicon in one index."""
+    merged: dict[tuple[str, ...], Keyword] = {}
 
+    def add(phrase: str, **values: Any) -> None:
+        key = tuple(analysis_tokens(phrase))
+        current = merged.get(key) or Keyword(phrase)
+        signals = current.signals + tuple(values.get("signals", ()))
+        topics = current.topics + tuple(values.get("topics", ()))
+        sentiment = values.get("sentiment", current.sentiment)
+        merged[key] = Keyword(current.phrase, tuple(dict.fromkeys(signals)), topics, sentiment)
 
-@cache
-def topic_index() -> PhraseIndex[tuple[tuple[Topic, float], ...]]:
+    signal_lists: dict[str, dict[str, list[str]]] = load("signals.json")["signals"]
+    for name, spec in signal_lists.items():
+        for phrase in spec["phrases"]:
+            add(phrase, signals=(name,))
     keywords: dict[str, dict[str, float]] = load("topics.json")["keywords"]
-    pairs = (
-        (phrase, (Topic(topic), float(weight)))
-        for topic, words in keywords.items()
-        for phrase, weight in words.items()
-    )
-    return PhraseIndex(_grouped(pairs))
-
-
-@cache
-def sentiment_index() -> PhraseIndex[float]:
+    for topic, words in keywords.items():
+        for phrase, weight in words.items():
+            add(phrase, topics=((Topic(topic), float(weight)),))
     weights: dict[str, float] = load("sentiment.json")["weights"]
-    return PhraseIndex((phrase, float(weight)) for phrase, weight in weights.items())
+    for phrase, weight in weights.items():
+        add(phrase, sentiment=float(weight))
+    return PhraseIndex((keyword.phrase, keyword) for keyword in merged.values())
 
 
 @cache

@@ -25,7 +25,7 @@ def region_index() -> PhraseIndex[str]:
 
 def find_places(tokens: Sequence[str]) -> list[Hit[str]]:
     """Gazetteer names in the tokens, longest first and never overlapping; negation does not hide a place."""
-    if any(token.startswith(NEG_PREFIX) for token in tokens):
+    if NEG_PREFIX in " ".join(tokens):
         tokens = [token.removeprefix(NEG_PREFIX) for token in tokens]
     return region_index().find(tokens)
 

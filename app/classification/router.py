@@ -33,7 +33,8 @@ Triage = Annotated[Principal, Depends(require(Scope.issues_write))]
 def list_topics() -> TopicList:
     """List the topic taxonomy and the agencies (OPD) responsible for each topic.
 
-    Topic labels are API values (`bencana`, `kesehatan`, …); `name` gives the Indonesian and English display names.
+    Topic labels are API values (`bencana`, `kesehatan`, …); `name` gives the Indonesian and English
+    display names.
     """
     return TopicList(items=service.topics())
 
@@ -56,8 +57,8 @@ def label_mention(
 ) -> LabelPublic:
     """Correct the machine verdict on a mention.
 
-    The correction is kept with who made it, when and why, next to the untouched machine verdict, and becomes a
-    training example for the next model (`POST /v1/classifier/train`).
+    The correction is kept with who made it, when and why, next to the untouched machine verdict, and
+    becomes a training example for the next model (`POST /v1/classifier/train`).
     """
     label = service.add_label(session, mention_id=mention_id, body=body, principal=principal)
     response.headers["Location"] = f"/v1/mentions/{mention_id}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.classification.lexicon import sentiment_index, sentiment_words, signal_index, topic_index
+from app.classification.lexicon import Hit, Keyword, longest, sentiment_words
 from app.classification.taxonomy import Sentiment, Topic
 from app.classification.text import NEG_PREFIX
 
@@ -23,7 +23,7 @@ _DAMPING = 1.0
 _POLARITY_THRESHOLD = 0.25
 
 
-def signals(tokens: Sequence[str]) -> dict[str, list[str]]:
+def signals(hits: Sequence[Hit[Keyword]]) -> dict[str, list[str]]:
     """Signal name -> the distinct phrases that matched it, in order of first appearance.
 
     Phrases of different signals may overlap ("apel siaga" is a warning, "siaga" alone is not), but within one
@@ -31,8 +31,8 @@ def signals(tokens: Sequence[str]) -> dict[str, list[str]]:
     """
     found: dict[str, list[str]] = {}
     covered_until: dict[str, int] = {}
-    for hit in signal_index().find(tokens, overlapping=True):
-        for name in hit.value:
+    for hit in hits:
+        for name in hit.value.signals:
             if hit.start < covered_until.get(name, 0):
                 continue
             covered_until[name] = hit.end
@@ -54,12 +54,12 @@ class TopicScores:
         return sorted(self.scores.items(), key=lambda item: (-item[1], order.index(item[0])))
 
 
-def topic(tokens: Sequence[str], title_end: int) -> TopicScores:
+def topic(hits: Sequence[Hit[Keyword]], title_end: int) -> TopicScores:
     scores: dict[Topic, float] = {}
     evidence: dict[Topic, list[str]] = {}
-    for hit in topic_index().find(tokens):
+    for hit in longest(hit for hit in hits if hit.value.topics):
         factor = TITLE_WEIGHT if hit.start < title_end else 1.0
-        for label, weight in hit.value:
+        for label, weight in hit.value.topics:
             scores[label] = scores.get(label, 0.0) + weight * factor
             words = evidence.setdefault(label, [])
             if hit.phrase not in words:
@@ -82,17 +82,17 @@ class SentimentScore:
     evidence: list[str]
 
 
-def sentiment(tokens: Sequence[str], title_end: int) -> SentimentScore:
+def sentiment(hits: Sequence[Hit[Keyword]], tokens: Sequence[str], title_end: int) -> SentimentScore:
     positive = negative = 0.0
     contributions: dict[str, float] = {}
     covered: set[int] = set()
-    for hit in sentiment_index().find(tokens):
-        value = hit.value * (TITLE_WEIGHT if hit.start < title_end else 1.0)
+    for hit in longest(hit for hit in hits if hit.value.sentiment is not None):
+        value = (hit.value.sentiment or 0.0) * (TITLE_WEIGHT if hit.start < title_end else 1.0)
         contributions[hit.phrase] = contributions.get(hit.phrase, 0.0) + value
         covered.update(range(hit.start, hit.end))
     words = sentiment_words()
     for position, token in enumerate(tokens):
-        if position not in covered and token.startswith(NEG_PREFIX):
+        if token.startswith(NEG_PREFIX) and position not in covered:
             base = token[len(NEG_PREFIX) :]
             weight = words.get(base)
             if weight is not None:

@@ -24,7 +24,7 @@ class LabelCreate(BaseModel):
             "example": {
                 "level": "siaga",
                 "topic": "bencana",
-                "reason": "Dua warga Loa Janan Ilir dilaporkan hilang terseret arus; BPBD sudah membuka posko.",
+                "reason": "Dua warga Loa Janan Ilir dilaporkan hilang terseret arus; BPBD membuka posko.",
             }
         },
     )
@@ -67,7 +67,8 @@ class ClassifyRequest(BaseModel):
         json_schema_extra={
             "example": {
                 "title": "Banjir Rendam Lima Kecamatan di Samarinda, Dua Warga Hilang",
-                "text": "Hujan deras sejak Rabu malam membuat Sungai Karang Mumus meluap. BPBD mengevakuasi 412 KK.",
+                "text": "Hujan deras sejak Rabu malam membuat Sungai Karang Mumus meluap. "
+                "BPBD mengevakuasi 412 KK.",
                 "source_type": "online_news",
                 "metrics": {"reach": 48000, "shares": 310},
             }

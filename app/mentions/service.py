@@ -18,14 +18,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from app.auth.service import Principal
+from app.classification import service as classification
 from app.clock import utcnow
 from app.db import insert_returning_ids
 from app.errors import FieldError, NotFound, field_errors
-from app.classification import service as classification
 from app.mentions import pipeline
-from app.mentions.pipeline import NewMention
 from app.mentions.canonical import url_key
 from app.mentions.models import Mention, MentionRegion
+from app.mentions.pipeline import NewMention
 from app.mentions.schemas import BatchItemResult, BatchResult, MentionCreate, MentionPublic
 
 _RACE_RETRIES = 3
@@ -87,13 +87,12 @@ def _store(session: Session, principal: Principal, items: Sequence[MentionCreate
     ids = _insert(session, new_rows)
     new = [NewMention(row_id, row) for row_id, row in zip(ids, new_rows, strict=True)]
     pipeline.after_store(session, new)
-    out = [
+    return [
         Stored(value, created=False, new=None)
         if kind == "existing"
         else Stored(ids[value], created=kind == "new", new=new[value] if kind == "new" else None)
         for kind, value in plan
     ]
-    return out
 
 
 def _row(item: MentionCreate, url: str | None, principal: Principal, now: datetime) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from sqlmodel import Session
 from app import migrations
 from app.auth.models import Scope
 from app.auth.service import create_client
+from app.classification.registry import ACTIVE_MODELS
 from app.config import Environment, Settings
 from app.db import Database, build_engine
 from app.main import create_app
@@ -86,6 +87,12 @@ def _sqlalchemy(url: str) -> str:
 
 def _libpq(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@pytest.fixture(autouse=True)
+def _forget_active_models() -> None:
+    """The process-wide model cache must not carry a model trained in one test's database into the next."""
+    ACTIVE_MODELS.invalidate()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -8,20 +8,15 @@ from sqlmodel import Session, func, select
 
 from app.auth.models import Scope
 from app.classification.models import ClassifierModel, MentionClassification
-from app.classification.registry import ACTIVE_MODELS
-from app.cli import _read_examples
-from tests.conftest import KeyMaker, bearer
+from app.cli import _read_examples, main
+from app.config import get_settings
+from tests.conftest import DatabaseFactory, KeyMaker, bearer
 from tests.factories import mention_payload
 
 TOPICS = {
     "bencana", "kesehatan", "infrastruktur", "lingkungan", "ekonomi", "energi", "pendidikan", "keamanan",
     "tata_kelola", "pelayanan_publik", "transportasi", "sosial", "lainnya",
 }  # fmt: skip
-
-
-@pytest.fixture(autouse=True)
-def _fresh_model_cache() -> None:
-    ACTIVE_MODELS.invalidate()  # each test's database has its own models
 
 
 def _verdicts(session: Session) -> int:
@@ -89,6 +84,17 @@ def test_dry_run_classifies_and_stores_nothing(
     assert _verdicts(session) == before
     empty = client.post("/v1/classify", json={"title": " ", "text": ""}, headers=writer_headers)
     assert empty.status_code == 422
+    naive = client.post(
+        "/v1/classify",
+        json={"title": "Banjir", "published_at": "2026-11-27T08:00:00"},
+        headers=writer_headers,
+    )
+    assert naive.status_code == 422
+    assert naive.json()["errors"][0]["type"] == "timezone_required"
+    unknown = client.post(
+        "/v1/classify", json={"title": "Banjir", "metrics": {"followers": 3}}, headers=writer_headers
+    )
+    assert unknown.status_code == 422
 
 
 def test_officer_correction_is_kept_beside_the_machine_verdict(
@@ -243,3 +249,43 @@ def test_readme_level_matrix_is_the_one_the_code_uses() -> None:
     table = readme.split("| urgency \\\\ impact |", 1)[1].splitlines()[2:6]
     documented = [tuple(cell.strip().lower() for cell in row.strip("|").split("|")[1:]) for row in table]
     assert documented == [tuple(level.value for level in row) for row in LEVEL_MATRIX]
+
+
+def test_cli_trains_from_a_file_and_activates_the_version(
+    databases: DatabaseFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url = databases.create()
+    monkeypatch.setenv("SIGAP_DATABASE_URL", url)
+    get_settings.cache_clear()
+    examples = tmp_path / "topik.tsv"
+    lines = [
+        f"{title}\t{label}"
+        for label, titles in {
+            "bencana": [
+                "Banjir rendam Sungai Pinang",
+                "Longsor di Kutai Barat",
+                "Kebakaran lahan di Penajam",
+                "Banjir rob di Bontang Kuala",
+                "Puting beliung rusak rumah di Tenggarong",
+            ],
+            "kesehatan": [
+                "Kasus DBD naik di Bontang",
+                "Imunisasi campak di Samarinda",
+                "Keracunan makanan siswa",
+                "Stunting turun di Mahakam Ulu",
+                "Puskesmas Sangatta kekurangan dokter",
+            ],
+        }.items()
+        for title in titles
+    ]
+    examples.write_text("\n".join(lines), encoding="utf-8")
+    try:
+        assert main(["classifier", "train", "--from-file", str(examples), "--task", "topic"]) == 0
+        out = capsys.readouterr().out
+        assert "(active)" in out and "bencana" in out and "precision" in out
+        assert main(["classifier", "train", "--from-labels", "--task", "sentiment"]) == 1  # no labels yet
+    finally:
+        get_settings.cache_clear()

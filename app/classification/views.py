@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from app.classification.schemas import Classification
-from app.clock import WitaDateTime
+from app.clock import AwareInstant, WitaDateTime
+from app.mentions.models import SourceType
 
 Sentiment = Literal["negative", "neutral", "positive"]
 Level = Literal["normal", "waspada", "siaga", "awas"]
 Task = Literal["sentiment", "topic"]
+MetricName = Literal["reach", "views", "likes", "shares", "comments"]
 
 
 class LabelCreate(BaseModel):
@@ -77,9 +78,9 @@ class ClassifyRequest(BaseModel):
 
     title: str | None = Field(default=None, max_length=1000)
     text: str | None = Field(default=None, max_length=100_000)
-    source_type: str = Field(default="online_news", max_length=16)
-    metrics: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict, max_length=5)
-    published_at: datetime | None = None
+    source_type: SourceType = SourceType.online_news
+    metrics: dict[MetricName, Annotated[int, Field(ge=0, le=10**15)]] = Field(default_factory=dict)
+    published_at: AwareInstant | None = Field(default=None, description="With a UTC offset; default: now.")
 
     @model_validator(mode="after")
     def _has_content(self) -> ClassifyRequest:

@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
 from app.clock import utcnow
 from app.db_types import JSONVariant, UTCDateTime
+
+
+class SourceType(StrEnum):
+    online_news = "online_news"
+    print = "print"
+    tv = "tv"
+    radio = "radio"
+    x = "x"
+    facebook = "facebook"
+    instagram = "instagram"
+    tiktok = "tiktok"
+    youtube = "youtube"
+    lapor = "lapor"
+    bmkg_cap = "bmkg_cap"
+    internal = "internal"
+    other = "other"
 
 
 class Mention(SQLModel, table=True):

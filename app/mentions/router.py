@@ -21,6 +21,7 @@ from app.deps import SettingsDep
 from app.errors import BadRequest, UnprocessableEntity
 from app.idempotency.service import Answer, fingerprint, respond_idempotently
 from app.mentions import service
+from app.mentions.models import SourceType
 from app.mentions.schemas import (
     BatchResult,
     MentionBatch,
@@ -28,7 +29,6 @@ from app.mentions.schemas import (
     MentionIntakeResult,
     MentionPage,
     MentionPublic,
-    SourceType,
 )
 from app.openapi import problems
 from app.pagination import CursorCodec, scope_of

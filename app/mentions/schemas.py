@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -26,7 +25,7 @@ from app.classification.views import StoredClassification
 from app.clock import AwareInstant, WitaDateTime, utcnow
 from app.errors import FieldError
 from app.mentions.examples import BATCH_EXAMPLE, MENTION_EXAMPLE, MENTION_PUBLIC_EXAMPLE
-from app.mentions.models import Mention
+from app.mentions.models import Mention, SourceType
 from app.reference.catalog import RegionCode
 
 TEXT_MAX = 100_000
@@ -36,22 +35,6 @@ FUTURE_TOLERANCE = timedelta(days=1)
 _HTTP_URL = re.compile(
     r"^https?://(?:[^/?#@\s]*@)?(?:\[[0-9A-Fa-f:.]+\]|[^/?#:@\s\[\]]+)(?::(\d{1,5}))?(?:[/?#].*)?$", re.I
 )
-
-
-class SourceType(StrEnum):
-    online_news = "online_news"
-    print = "print"
-    tv = "tv"
-    radio = "radio"
-    x = "x"
-    facebook = "facebook"
-    instagram = "instagram"
-    tiktok = "tiktok"
-    youtube = "youtube"
-    lapor = "lapor"
-    bmkg_cap = "bmkg_cap"
-    internal = "internal"
-    other = "other"
 
 
 Count = Annotated[int, Field(ge=0, le=10**15)]

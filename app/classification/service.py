@@ -77,17 +77,7 @@ def fresh_view(verdict: Classification, classified_at: datetime) -> StoredClassi
 
 
 def _label_public(label: MentionLabel | None) -> LabelPublic | None:
-    if label is None or label.id is None:
-        return None
-    return LabelPublic(
-        id=label.id,
-        sentiment=label.sentiment,
-        topic=label.topic,
-        level=label.level,
-        reason=label.reason,
-        labelled_by=label.labelled_by,
-        created_at=label.created_at,
-    )
+    return None if label is None else LabelPublic.model_validate(label, from_attributes=True)
 
 
 def add_label(session: Session, *, mention_id: int, body: LabelCreate, principal: Principal) -> LabelPublic:
@@ -184,13 +174,4 @@ def activate_model(session: Session, version: str) -> ModelPublic:
 
 
 def _model_public(row: ClassifierModel) -> ModelPublic:
-    return ModelPublic(
-        version=row.version,
-        task=row.task,
-        labels=row.labels,
-        report=row.report,
-        source=row.source,
-        active=row.active,
-        trained_at=row.trained_at,
-        trained_by=row.trained_by,
-    )
+    return ModelPublic.model_validate(row, from_attributes=True)

@@ -11,7 +11,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import __version__, handlers, migrations
+from app import __version__, docs, handlers, migrations
 from app.auth import service as auth_service
 from app.auth.deps import AuthCache
 from app.auth.router import router as clients_router
@@ -83,6 +83,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             "url": "https://diskominfo.kaltimprov.go.id",
         },
         lifespan=lifespan,
+        docs_url=None,  # served by app.docs from local assets, not from a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = database
@@ -93,6 +95,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     for router in (mentions_router, classification_router, reference_router, clients_router, health_router):
         app.include_router(router)
+    docs.install(app)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     return app
 

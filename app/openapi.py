@@ -88,7 +88,8 @@ def route_scopes(app: FastAPI) -> dict[tuple[str, str], str | None]:
     """(method, path) → required scope for every API route; None for public routes."""
     table: dict[tuple[str, str], str | None] = {}
     for context in routing.iter_route_contexts(app.routes):
-        if isinstance(context.original_route, routing.APIRoute):
+        route = context.original_route
+        if isinstance(route, routing.APIRoute) and route.include_in_schema:
             for method in sorted(context.methods or ()):
                 table[(method, str(context.path_format))] = _required_scope(context.dependant)
     return table

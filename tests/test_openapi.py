@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 import yaml
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from app.openapi import route_scopes
 from app.openapi_file import render
@@ -89,3 +90,14 @@ def _generic(path: str) -> str:
     import re
 
     return re.sub(r"\{(?!code\}|version\})[^}]+\}", "{*}", path)
+
+
+def test_swagger_ui_is_served_without_a_cdn(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "cdn" not in page.text.lower()
+    assert "/docs/assets/swagger-ui-bundle.js" in page.text
+    bundle = client.get("/docs/assets/swagger-ui-bundle.js")
+    assert bundle.status_code == 200 and len(bundle.content) > 100_000
+    assert client.get("/docs/assets/swagger-ui.css").status_code == 200
+    assert client.get("/redoc").status_code == 404

@@ -52,6 +52,8 @@ _SPACE_TABLE = str.maketrans(dict.fromkeys(_ASCII_NON_WORD, " "))
 # Clause ends become line breaks so a negation's scope can stop there; other punctuation becomes a space.
 _CLAUSE_TABLE = str.maketrans({char: "\n" if char in ".,;:!?\n" else " " for char in _ASCII_NON_WORD})
 CLAUSE_END = "."
+# Tokens that open or close a negation scope: all mark_negation has to look at outside one.
+_SCOPE_CHANGERS = NEGATORS | POST_NEGATORS | {CLAUSE_END}
 _HASHTAG_SEGMENT_MAX = 40
 
 
@@ -220,6 +222,10 @@ def mark_negation(tokens: Sequence[str], window: int = NEGATION_WINDOW) -> list[
     remaining = 0
     clause_start = 0
     for index, token in enumerate(tokens):
+        # Most tokens are plain words outside any scope: one set look-up settles them.
+        if not remaining and token not in _SCOPE_CHANGERS:
+            out.append(token)
+            continue
         if token == CLAUSE_END:
             remaining = 0
             clause_start = len(out)

@@ -172,6 +172,15 @@ def _read_examples(path: Path) -> tuple[list[str], list[str]]:
     return texts, labels
 
 
+def cmd_idempotency_purge(_args: argparse.Namespace) -> int:
+    from app.idempotency.service import purge_expired
+
+    with _session() as session:
+        removed = purge_expired(session)
+    print(f"idempotency keys: {removed} expired record(s) removed")
+    return 0
+
+
 def cmd_openapi(args: argparse.Namespace) -> int:
     from app.openapi_file import render
 
@@ -220,6 +229,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--task", choices=["sentiment", "topic"], default="sentiment")
     train.add_argument("--no-activate", action="store_true", help="store the version without switching to it")
     train.set_defaults(func=cmd_classifier_train)
+
+    idempotency = sub.add_parser("idempotency", help="stored answers to Idempotency-Key requests")
+    idempotency.add_subparsers(dest="idempotency_command", required=True).add_parser(
+        "purge", help="remove records past their retention (run daily, e.g. from cron)"
+    ).set_defaults(func=cmd_idempotency_purge)
 
     openapi = sub.add_parser("openapi", help="write the OpenAPI document as YAML")
     openapi.add_argument("--output", default="openapi.yaml", help="file, or - for standard output")

@@ -1,14 +1,17 @@
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
 from app.auth.models import Scope
+from app.cli import main
 from app.clock import utcnow
+from app.config import get_settings
 from app.idempotency.models import IdempotencyRecord
 from app.idempotency.service import purge_expired
 from app.mentions.models import Mention
-from tests.conftest import KeyMaker, bearer
+from tests.conftest import DatabaseFactory, KeyMaker, bearer
 from tests.factories import mention_payload
 
 
@@ -114,3 +117,15 @@ def test_purge_removes_only_expired_records(
     session.flush()
     assert purge_expired(session) == 1
     assert [r.key for r in session.exec(select(IdempotencyRecord))] == ["tetap"]
+
+
+def test_cli_purge_reports_what_it_removed(
+    databases: DatabaseFactory, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SIGAP_DATABASE_URL", databases.create())
+    get_settings.cache_clear()
+    try:
+        assert main(["idempotency", "purge"]) == 0
+    finally:
+        get_settings.cache_clear()
+    assert "0 expired record(s) removed" in capsys.readouterr().out

@@ -50,10 +50,14 @@ def _bounded(doc: Document) -> tuple[str, str, list[Signal]]:
 
 
 def _model_label(
-    model: TextModel, text: str, allowed: type[Sentiment] | type[Topic]
-) -> tuple[str, float] | None:
+    model: TextModel, text: str, allowed: type[Sentiment] | type[Topic], task: str
+) -> tuple[str, float, Signal] | None:
+    """The model's label with the signal that records it, or None for a label outside our taxonomy."""
     label, probability = model.predict([text])[0]
-    return (label, probability) if label in allowed.__members__ else None
+    if label not in allowed.__members__:
+        return None
+    why = [f"{model.version}: {label}"]
+    return label, probability, Signal(name=f"{task}_model", weight=round(probability, 3), evidence=why)
 
 
 def _agencies(topic: Topic, ranked: Sequence[tuple[Topic, float]], found: dict[str, list[str]]) -> list[str]:
@@ -109,24 +113,22 @@ def classify(
             Signal(name=f"topic:{topic.value}", weight=weight, evidence=topic_scores.evidence[topic][:6])
         )
     if topic_model is not None and supported:
-        predicted = _model_label(topic_model, model_text, Topic)
+        predicted = _model_label(topic_model, model_text, Topic, "topic")
         if predicted is not None:
-            topic, topic_confidence = Topic(predicted[0]), predicted[1]
+            topic, topic_confidence, signal = Topic(predicted[0]), predicted[1], predicted[2]
             versions["topic"] = topic_model.version
-            why = [f"{topic_model.version}: {predicted[0]}"]
-            out.append(Signal(name="topic_model", weight=round(predicted[1], 3), evidence=why))
+            out.append(signal)
 
     rule_sentiment = rules.sentiment(hits, tokens, title_end)
     sentiment, sentiment_score = rule_sentiment.label, rule_sentiment.confidence
     if rule_sentiment.evidence:
         out.append(Signal(name="sentiment", weight=rule_sentiment.polarity, evidence=rule_sentiment.evidence))
     if sentiment_model is not None and supported:
-        predicted = _model_label(sentiment_model, model_text, Sentiment)
+        predicted = _model_label(sentiment_model, model_text, Sentiment, "sentiment")
         if predicted is not None:
-            sentiment, sentiment_score = Sentiment(predicted[0]), predicted[1]
+            sentiment, sentiment_score, signal = Sentiment(predicted[0]), predicted[1], predicted[2]
             versions["sentiment"] = sentiment_model.version
-            why = [f"{sentiment_model.version}: {predicted[0]}"]
-            out.append(Signal(name="sentiment_model", weight=round(predicted[1], 3), evidence=why))
+            out.append(signal)
     if not supported:
         sentiment, sentiment_score = Sentiment.neutral, UNSUPPORTED_CONFIDENCE
         topic_confidence = min(topic_confidence, UNSUPPORTED_CONFIDENCE)

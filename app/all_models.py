@@ -5,7 +5,17 @@ from sqlmodel import SQLModel
 from app.auth.models import ApiClient
 from app.classification.models import ClassifierModel, MentionClassification, MentionLabel
 from app.idempotency.models import IdempotencyRecord
+from app.issues.models import (
+    Issue,
+    IssueHistory,
+    IssueHourly,
+    IssueMention,
+    IssueSource,
+    IssueTerm,
+    MentionFingerprint,
+)
 from app.mentions.models import Mention, MentionRegion
+from app.outbox.models import OutboxEvent
 from app.reference.models import Agency, Region
 
 metadata = SQLModel.metadata
@@ -15,10 +25,18 @@ __all__ = [
     "ApiClient",
     "ClassifierModel",
     "IdempotencyRecord",
+    "Issue",
+    "IssueHistory",
+    "IssueHourly",
+    "IssueMention",
+    "IssueSource",
+    "IssueTerm",
     "Mention",
     "MentionClassification",
+    "MentionFingerprint",
     "MentionLabel",
     "MentionRegion",
+    "OutboxEvent",
     "Region",
     "metadata",
 ]

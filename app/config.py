@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     page_max: int = 200
 
     idempotency_ttl_hours: int = Field(default=48, ge=24)
+    # A mention joins an issue that was active within this many days before it was published.
+    cluster_window_days: int = Field(default=7, ge=1, le=90)
     # Sync endpoints run on a worker-thread pool; a small pool beats the default 40 on a database-bound
     # service (see shared/PERF-NOTES.md) and keeps SQLite lock back-off short.
     worker_threads: int = Field(default=8, ge=1, le=200)

@@ -136,6 +136,18 @@ class Conflict(AppError):
     title = "Conflict"
 
 
+class PreconditionFailed(AppError):
+    status = 412
+    code = "PRECONDITION_FAILED"
+    title = "Precondition failed"
+
+
+class PreconditionRequired(AppError):
+    status = 428
+    code = "PRECONDITION_REQUIRED"
+    title = "Precondition required"
+
+
 class PayloadTooLarge(AppError):
     status = 413
     code = "PAYLOAD_TOO_LARGE"

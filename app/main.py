@@ -19,6 +19,7 @@ from app.classification.router import router as classification_router
 from app.config import Settings, get_settings
 from app.db import Database, build_engine
 from app.health.router import router as health_router
+from app.issues.router import router as issues_router
 from app.mentions.router import router as mentions_router
 from app.middleware import BodyGuardMiddleware
 from app.openapi import build_openapi
@@ -50,6 +51,12 @@ TAGS: list[dict[str, Any]] = [
         "impact dimensions, urgency and the crisis level (Normal, Waspada, Siaga, Awas) with its CAP 1.2 "
         "mapping, each verdict with the signals that moved it. Officers correct verdicts; corrections train "
         "new models.",
+    },
+    {
+        "name": "issues",
+        "description": "Mentions clustered into issues (*isu*): one story told by many outlets and posts. "
+        "The triage queue, each issue's aggregated level, life-cycle stage, timeline and history, and the "
+        "officers' workflow: status, assignment, overrides, merge and split.",
     },
     {
         "name": "reference",
@@ -93,7 +100,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     handlers.install(app)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
-    for router in (mentions_router, classification_router, reference_router, clients_router, health_router):
+    routers = (
+        mentions_router,
+        classification_router,
+        issues_router,
+        reference_router,
+        clients_router,
+        health_router,
+    )
+    for router in routers:
         app.include_router(router)
     docs.install(app)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]

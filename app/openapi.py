@@ -23,8 +23,18 @@ _DESCRIPTIONS: dict[int, tuple[str, str, str]] = {
     403: ("The API key lacks the scope this operation needs.", "INSUFFICIENT_SCOPE", "Forbidden"),
     404: ("No such resource.", "NOT_FOUND", "Not found"),
     409: ("Conflicts with the current state.", "CONFLICT", "Conflict"),
+    412: (
+        "`If-Match` does not match the current `ETag`: someone changed it since you read it.",
+        "PRECONDITION_FAILED",
+        "Precondition failed",
+    ),
     413: ("Request body larger than the configured limit.", "PAYLOAD_TOO_LARGE", "Request body too large"),
     415: ("Body is not `application/json`.", "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type"),
+    428: (
+        "This change needs an `If-Match` header with the `ETag` you read.",
+        "PRECONDITION_REQUIRED",
+        "Precondition required",
+    ),
     422: ("Input failed validation; `errors[]` says where.", "VALIDATION_FAILED", "Unprocessable request"),
     500: ("Unexpected error; no internals are shown.", "INTERNAL_ERROR", "Internal server error"),
     503: (

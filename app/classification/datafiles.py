@@ -1,17 +1,11 @@
-"""The reviewed word lists in ``data/*.json``, read once per process.
-
-They are package data (``importlib.resources``) so an installed wheel finds them without a source tree.
-"""
+"""The classifier's reviewed word lists in ``app/classification/data/*.json``."""
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from importlib import resources
 from typing import Any
 
+from app.datafiles import load_json
 
-@cache
+
 def load(name: str) -> Any:
-    text = resources.files("app.classification").joinpath("data", name).read_text(encoding="utf-8")
-    return json.loads(text)
+    return load_json("app.classification", name)

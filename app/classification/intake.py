@@ -52,7 +52,9 @@ def classify_new_mentions(session: Session, mentions: Sequence[NewMention]) -> N
             sentiment_model=models.get("sentiment"),
             topic_model=models.get("topic"),
         )
+        row = verdict_row(mention.id, verdict)
         mention.extras["classification"] = verdict
+        mention.extras["verdict_json"] = row["verdict"]  # what later steps (clustering) read
         mention.extras["classified_at"] = now
-        rows.append({**verdict_row(mention.id, verdict), "classified_at": now})
+        rows.append({**row, "classified_at": now})
     session.execute(insert(MentionClassification.__table__), rows)  # type: ignore[attr-defined]

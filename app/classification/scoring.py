@@ -88,6 +88,19 @@ def _clamp(value: int, low: int = 0, high: int = 3) -> int:
     return max(low, min(high, value))
 
 
+def impact_score(dims: Sequence[int]) -> int:
+    """Overall impact 1-4 from the five dimensions (public safety first, in the order of :class:`Impact`)."""
+    safety, _, _, readiness, _ = dims
+    top, total = max(dims), sum(dims)
+    if safety == 3 and (readiness == 3 or total >= 9):
+        return 4
+    if top == 3 or total >= 6:
+        return 3
+    if top == 2 or total >= 2:
+        return 2
+    return 1
+
+
 def impact(evidence: Evidence) -> tuple[Impact, list[Signal]]:
     e = evidence
     # A suspected hoax threatens trust and calm, not (yet) lives or property: its claimed harm is discounted.
@@ -157,15 +170,7 @@ def impact(evidence: Evidence) -> tuple[Impact, list[Signal]]:
     coordination = _clamp(coordination)
 
     dims = (safety, economic, trust, readiness, coordination)
-    top, total = max(dims), sum(dims)
-    if safety == 3 and (readiness == 3 or total >= 9):
-        score = 4
-    elif top == 3 or total >= 6:
-        score = 3
-    elif top == 2 or total >= 2:
-        score = 2
-    else:
-        score = 1
+    score = impact_score(dims)
     result = Impact(
         public_safety=safety,
         economic_loss=economic,

@@ -30,6 +30,8 @@ MENTION_PUBLIC_EXAMPLE: dict[str, Any] = {
     "published_at": "2026-11-27T07:45:00+08:00",
     "received_at": "2026-11-27T07:52:13.418000+08:00",
     "metrics": {**MENTION_EXAMPLE["metrics"], "likes": None},
+    "issue_id": 87,
+    "clustering": {"near_duplicate_of": None, "score": 0.62, "shared_terms": ["banjir", "sempaja", "rendam"]},
 }
 
 _SOCIAL_POST: dict[str, Any] = {

@@ -27,8 +27,9 @@ IntakeStep = Callable[[Session, Sequence[NewMention]], None]
 def steps() -> list[IntakeStep]:
     # Imported here: the steps' domains build on mentions, so mentions cannot import them at module level.
     from app.classification.intake import classify_new_mentions
+    from app.issues.clustering import attach_new_mentions
 
-    return [classify_new_mentions]
+    return [classify_new_mentions, attach_new_mentions]
 
 
 def after_store(session: Session, mentions: Sequence[NewMention]) -> None:

@@ -24,6 +24,7 @@ from pydantic_core import PydanticCustomError
 from app.classification.views import StoredClassification
 from app.clock import AwareInstant, WitaDateTime, utcnow
 from app.errors import FieldError
+from app.issues.schemas import MentionIssueLink
 from app.mentions.examples import BATCH_EXAMPLE, MENTION_EXAMPLE, MENTION_PUBLIC_EXAMPLE
 from app.mentions.models import Mention, SourceType
 from app.reference.catalog import RegionCode
@@ -153,16 +154,27 @@ class MentionPublic(BaseModel):
     classification: StoredClassification | None = Field(
         description="The machine verdict computed at intake and the latest officer correction."
     )
+    issue_id: int | None = Field(default=None, description="The issue this mention was attached to.")
+    clustering: MentionIssueLink | None = Field(
+        default=None,
+        description="Why it was attached there: similarity, shared terms, the mention it copies.",
+    )
 
     @classmethod
     def of(
-        cls, mention: Mention, region_codes: list[str], classification: StoredClassification | None
+        cls,
+        mention: Mention,
+        region_codes: list[str],
+        classification: StoredClassification | None,
+        placement: tuple[int, MentionIssueLink] | None,
     ) -> MentionPublic:
         return cls.model_validate(
             {
                 **mention.model_dump(exclude={"url_key", "source_client_id"}),
                 "region_codes": region_codes,
                 "classification": classification,
+                "issue_id": placement[0] if placement else None,
+                "clustering": placement[1] if placement else None,
             }
         )
 
@@ -203,6 +215,7 @@ class BatchItemResult(BaseModel):
     index: int = Field(description="Position of the item in the request.")
     status: Literal["created", "duplicate", "rejected"]
     id: int | None = Field(description="The stored mention (the earlier one for a duplicate).")
+    issue_id: int | None = Field(default=None, description="The issue the mention belongs to.")
     errors: list[FieldError] | None = Field(
         default=None, description="For a rejected item: what is wrong, in the shape of a problem's `errors`."
     )

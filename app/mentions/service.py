@@ -22,6 +22,7 @@ from app.classification import service as classification
 from app.clock import utcnow
 from app.db import insert_returning_ids
 from app.errors import FieldError, NotFound, field_errors
+from app.issues import service as issues
 from app.mentions import pipeline
 from app.mentions.canonical import url_key
 from app.mentions.models import Mention, MentionRegion
@@ -178,9 +179,15 @@ def store_batch(session: Session, *, principal: Principal, items: Sequence[Any])
             continue
         valid_positions.append(index)
         results.append(None)
-    for index, stored in zip(valid_positions, store(session, principal=principal, items=valid), strict=True):
+    stored_items = store(session, principal=principal, items=valid)
+    earlier = issues.placements(session, [s.id for s in stored_items if s.new is None])
+    for index, stored in zip(valid_positions, stored_items, strict=True):
+        placed = stored.new.extras["issue"] if stored.new else earlier.get(stored.id)
         results[index] = BatchItemResult(
-            index=index, status="created" if stored.created else "duplicate", id=stored.id
+            index=index,
+            status="created" if stored.created else "duplicate",
+            id=stored.id,
+            issue_id=placed.issue_id if placed else None,
         )
     final = [r for r in results if r is not None]
     return BatchResult(
@@ -197,7 +204,16 @@ def public(session: Session, stored: Stored) -> MentionPublic:
         row = {k: v for k, v in stored.new.row.items() if k not in ("url_key", "source_client_id")}
         extras = stored.new.extras
         view = classification.fresh_view(extras["classification"], extras["classified_at"])
-        return MentionPublic.model_validate({**row, "id": stored.id, "classification": view})
+        link = extras["issue"]
+        return MentionPublic.model_validate(
+            {
+                **row,
+                "id": stored.id,
+                "classification": view,
+                "issue_id": link.issue_id,
+                "clustering": link.link,
+            }
+        )
     return get(session, stored.id)
 
 
@@ -209,6 +225,7 @@ def get(session: Session, mention_id: int) -> MentionPublic:
         mention,
         regions_of(session, [mention_id]).get(mention_id, []),
         classification.stored_views(session, [mention_id]).get(mention_id),
+        issues.placements(session, [mention_id]).get(mention_id),
     )
 
 
@@ -277,6 +294,10 @@ def search(
     ids = [m.id for m in rows if m.id is not None]
     regions = regions_of(session, ids)
     views = classification.stored_views(session, ids)
-    items = [MentionPublic.of(m, regions.get(m.id or 0, []), views.get(m.id or 0)) for m in rows]
+    links = issues.placements(session, ids)
+    items = [
+        MentionPublic.of(m, regions.get(m.id or 0, []), views.get(m.id or 0), links.get(m.id or 0))
+        for m in rows
+    ]
     last = rows[-1] if has_more else None
     return items, ((last.published_at, last.id) if last is not None and last.id is not None else None)

@@ -1,0 +1,287 @@
+"""Issues: the triage queue, one issue with its mentions, timeline and history, officers' changes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+
+from app.auth.deps import require
+from app.auth.models import Scope
+from app.auth.service import Principal
+from app.classification.taxonomy import Topic
+from app.clock import AwareInstant, utcnow
+from app.db import SessionDep
+from app.deps import SettingsDep
+from app.errors import BadRequest, UnprocessableEntity
+from app.issues import service
+from app.issues.models import HoaxStatus, Issue, Stage
+from app.issues.schemas import (
+    ClassificationOverride,
+    HistoryPage,
+    IssueMentionPage,
+    IssuePage,
+    IssuePublic,
+    IssueUpdate,
+    LevelName,
+    MergeRequest,
+    SplitRequest,
+    Timeline,
+)
+from app.openapi import problems
+from app.pagination import CursorCodec, scope_of
+from app.reference.catalog import RegionCode
+
+router = APIRouter(prefix="/v1/issues", tags=["issues"])
+
+Reader = Annotated[Principal, Depends(require(Scope.issues_read))]
+Triage = Annotated[Principal, Depends(require(Scope.issues_write))]
+IfMatch = Annotated[str | None, Header(description="The `ETag` of the issue as you read it.", max_length=200)]
+_ETAG_HEADER = {
+    "ETag": {"description": "Version of the issue; send it back in `If-Match`.", "schema": {"type": "string"}}
+}
+
+
+def valid_issue(issue_id: int, session: SessionDep) -> Issue:
+    return service.get_issue(session, issue_id)
+
+
+def locked_issue(issue_id: int, session: SessionDep) -> Issue:
+    return service.get_issue(session, issue_id, for_update=True)
+
+
+ExistingIssue = Annotated[Issue, Depends(valid_issue)]
+LockedIssue = Annotated[Issue, Depends(locked_issue)]
+
+
+def _limit(limit: int, maximum: int) -> int:
+    if limit < 1:
+        raise BadRequest("limit must be at least 1.", code="INVALID_LIMIT")
+    return min(limit, maximum)
+
+
+def _answer(response: Response, issue: Issue) -> IssuePublic:
+    response.headers["ETag"] = service.etag(issue)
+    return service.public(issue)
+
+
+@router.get("", responses=problems(400))
+def list_issues(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    _reader: Reader,
+    settings: SettingsDep,
+    level: LevelName | None = None,
+    min_level: Annotated[LevelName | None, Query(description="This level or worse.")] = None,
+    status_: Annotated[
+        service.StatusFilter,
+        Query(
+            alias="status",
+            description="`open` (default: new, triaged, monitoring, handling), `any`, or one status.",
+        ),
+    ] = "open",
+    stage: Stage | None = None,
+    topic: Topic | None = None,
+    region: Annotated[
+        RegionCode | None, Query(description="Kemendagri code, e.g. `64.72` (Samarinda).")
+    ] = None,
+    agency: Annotated[
+        str | None, Query(max_length=64, description="Responsible or assigned agency code.")
+    ] = None,
+    since: Annotated[
+        AwareInstant | None, Query(description="Active (last mention) at or after this instant.")
+    ] = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="Words in title or summary.")
+    ] = None,
+    opportunity: bool | None = None,
+    hoax_status: HoaxStatus | None = None,
+    sort: Annotated[
+        service.Sort,
+        Query(description="`priority`: level, then urgency, then velocity. `last_seen`: newest first."),
+    ] = "priority",
+    limit: Annotated[int, Query(description="Page size: default 50; above 200 is treated as 200.")] = 50,
+    cursor: Annotated[
+        str | None, Query(max_length=1000, description="`next_cursor` of the page before.")
+    ] = None,
+) -> IssuePage:
+    """The triage queue: open issues, most pressing first.
+
+    Without filters this is what an officer works through: every open issue by priority (crisis level,
+    then urgency, then velocity). Filters narrow it; `status=any` includes resolved and archived issues.
+    Pages are linked by `next_cursor` and a `Link: rel="next"` header.
+    """
+    limit = _limit(limit, settings.page_max)
+    filters = service.IssueFilter(
+        level=level,
+        min_level=min_level,
+        status=status_,
+        stage=stage.value if stage else None,
+        topic=topic.value if topic else None,
+        region=region,
+        agency=agency,
+        since=since,
+        q=q,
+        opportunity=opportunity,
+        hoax_status=hoax_status.value if hoax_status else None,
+        sort=sort,
+    )
+    codec: CursorCodec = request.app.state.cursor_codec
+    scope = scope_of("issues", asdict(filters))
+    after = codec.decode(scope, cursor) if cursor is not None else None
+    now = utcnow()
+    issues, next_position = service.search(session, filters=filters, limit=limit, after=after, now=now)
+    next_cursor = None
+    if next_position is not None:
+        next_cursor = codec.encode(scope, next_position)
+        response.headers["Link"] = f'<{request.url.include_query_params(cursor=next_cursor)}>; rel="next"'
+    return IssuePage(items=[service.public(issue, now) for issue in issues], next_cursor=next_cursor)
+
+
+@router.get("/{issue_id}", responses={**problems(404), 200: {"headers": _ETAG_HEADER}})
+def get_issue(issue: ExistingIssue, response: Response, _reader: Reader) -> IssuePublic:
+    """Read one issue, with its aggregated classification, life-cycle stage and workflow status."""
+    return _answer(response, issue)
+
+
+@router.patch("/{issue_id}", responses={**problems(404, 412, 422, 428), 200: {"headers": _ETAG_HEADER}})
+def update_issue(
+    issue: LockedIssue,
+    body: IssueUpdate,
+    session: SessionDep,
+    principal: Triage,
+    response: Response,
+    if_match: IfMatch = None,
+) -> IssuePublic:
+    """Edit title, summary, workflow status, assigned agency or hoax status.
+
+    Needs `If-Match` with the `ETag` you read (`428` without it, `412` when the issue changed meanwhile).
+    Each change is kept in the issue's history with who made it and the optional `reason`.
+    """
+    service.check_if_match(issue, if_match)
+    service.update_issue(session, issue, body, principal, utcnow())
+    session.flush()
+    return _answer(response, issue)
+
+
+@router.get("/{issue_id}/mentions", responses=problems(400, 404))
+def list_issue_mentions(
+    request: Request,
+    response: Response,
+    issue: ExistingIssue,
+    session: SessionDep,
+    _reader: Reader,
+    settings: SettingsDep,
+    limit: Annotated[int, Query(description="Page size: default 50; above 200 is treated as 200.")] = 50,
+    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+) -> IssueMentionPage:
+    """The issue's mentions, newest first, each with why it was attached (score, shared terms, copy of)."""
+    limit = _limit(limit, settings.page_max)
+    codec: CursorCodec = request.app.state.cursor_codec
+    scope = scope_of("issue-mentions", {"issue_id": issue.id})
+    after = None
+    if cursor is not None:
+        published_at, mention_id = codec.decode(scope, cursor)
+        after = (datetime.fromisoformat(published_at), int(mention_id))
+    items, next_position = service.mentions_page(session, issue, limit=limit, after=after)
+    next_cursor = None
+    if next_position is not None:
+        next_cursor = codec.encode(scope, [next_position[0].isoformat(), next_position[1]])
+        response.headers["Link"] = f'<{request.url.include_query_params(cursor=next_cursor)}>; rel="next"'
+    return IssueMentionPage(items=items, next_cursor=next_cursor)
+
+
+@router.get("/{issue_id}/timeline", responses=problems(404))
+def issue_timeline(
+    issue: ExistingIssue,
+    session: SessionDep,
+    _reader: Reader,
+    bucket: Annotated[
+        Literal["hour", "day"], Query(description="`day` is the calendar day in WITA.")
+    ] = "hour",
+) -> Timeline:
+    """Mentions, reach and sentiment per hour or per WITA day."""
+    return Timeline(bucket=bucket, items=service.timeline(session, issue, bucket))
+
+
+@router.get("/{issue_id}/history", responses=problems(404))
+def issue_history(issue: ExistingIssue, session: SessionDep, _reader: Reader) -> HistoryPage:
+    """Every change of level, stage and status, spikes, overrides, merges, splits and edits, with causes."""
+    return HistoryPage(items=service.history(session, issue))
+
+
+@router.post(
+    "/{issue_id}/classification", responses={**problems(404, 412, 422), 200: {"headers": _ETAG_HEADER}}
+)
+def override_classification(
+    issue: LockedIssue,
+    body: ClassificationOverride,
+    session: SessionDep,
+    principal: Triage,
+    response: Response,
+    if_match: IfMatch = None,
+) -> IssuePublic:
+    """Set the issue's level and/or impact dimensions as an officer, with a required reason.
+
+    The officer's classification holds until cleared (`DELETE`); the machine verdict keeps updating beside
+    it in `classification`. `If-Match` is optional here; when sent it must match.
+    """
+    if if_match is not None:
+        service.check_if_match(issue, if_match)
+    service.set_override(session, issue, body, principal, utcnow())
+    session.flush()
+    return _answer(response, issue)
+
+
+@router.delete("/{issue_id}/classification", responses={**problems(404), 200: {"headers": _ETAG_HEADER}})
+def clear_classification(
+    issue: LockedIssue,
+    session: SessionDep,
+    principal: Triage,
+    response: Response,
+    reason: Annotated[str | None, Query(min_length=5, max_length=2000)] = None,
+) -> IssuePublic:
+    """Clear the officer's classification: the machine's level applies again."""
+    service.clear_override(session, issue, principal, reason, utcnow())
+    session.flush()
+    return _answer(response, issue)
+
+
+@router.post("/{issue_id}/merge", responses={**problems(404, 422), 200: {"headers": _ETAG_HEADER}})
+def merge_issues(
+    issue: LockedIssue, body: MergeRequest, session: SessionDep, principal: Triage, response: Response
+) -> IssuePublic:
+    """Fold other issues (the same story) into this one.
+
+    Their mentions move here; counts, timeline, history and classification are recomputed. The merged issues
+    are archived with `merged_into` pointing here.
+    """
+    if issue.merged_into is not None:
+        raise UnprocessableEntity(
+            f"Issue {issue.id} was merged into {issue.merged_into}; merge into that one.",
+            code="ALREADY_MERGED",
+        )
+    service.merge(session, issue, body.issue_ids, principal, body.reason, utcnow())
+    session.flush()
+    return _answer(response, issue)
+
+
+@router.post(
+    "/{issue_id}/split",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        **problems(404, 422),
+        201: {"headers": {"Location": {"description": "The new issue.", "schema": {"type": "string"}}}},
+    },
+)
+def split_issue(
+    issue: LockedIssue, body: SplitRequest, session: SessionDep, principal: Triage, response: Response
+) -> IssuePublic:
+    """Move some of the issue's mentions into a new issue (a different story); answers with the new issue."""
+    new = service.split(session, issue, body.mention_ids, principal, body.title, body.reason, utcnow())
+    session.flush()
+    response.headers["Location"] = f"/v1/issues/{new.id}"
+    return _answer(response, new)

@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 SIGAP_DATABASE_URL ?= sqlite:///./sigap.db
 export SIGAP_DATABASE_URL
 
-.PHONY: run test lint typecheck migrations-check openapi pytest bench clean
+.PHONY: run demo test lint typecheck migrations-check openapi pytest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 ## Serve the API with Swagger UI at http://$(HOST):$(PORT)/docs on the embedded SQLite database.
 run: $(VENV)/.installed
 	SIGAP_ENV=$${SIGAP_ENV:-development} $(BIN)/sigap serve --host $(HOST) --port $(PORT)
+
+## Load the team's realistic Kaltim stream (337 mentions, 37 stories) into the embedded database, so the
+## triage queue (GET /v1/issues) shows live issues at several levels. Idempotent; run it beside `make run`.
+demo: $(VENV)/.installed
+	SIGAP_ENV=$${SIGAP_ENV:-development} $(BIN)/sigap migrate
+	SIGAP_ENV=$${SIGAP_ENV:-development} $(BIN)/sigap demo load
 
 ## Everything CI checks: lint, types, migrations vs models, the OpenAPI drift test and the whole suite.
 test: lint typecheck migrations-check pytest

@@ -181,6 +181,23 @@ def cmd_idempotency_purge(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo_load(args: argparse.Namespace) -> int:
+    from app import demo
+
+    try:
+        stream = demo.read_stream(Path(args.file)) if args.file else demo.read_stream()
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    with _session() as session:
+        counts = demo.load(session, stream)
+    print(
+        f"demo stream: {counts['created']} mention(s) stored, {counts['duplicates']} already there; "
+        f"{len(stream.stories)} stories. Open the triage queue: GET /v1/issues"
+    )
+    return 0
+
+
 def cmd_openapi(args: argparse.Namespace) -> int:
     from app.openapi_file import render
 
@@ -234,6 +251,17 @@ def build_parser() -> argparse.ArgumentParser:
     idempotency.add_subparsers(dest="idempotency_command", required=True).add_parser(
         "purge", help="remove records past their retention (run daily, e.g. from cron)"
     ).set_defaults(func=cmd_idempotency_purge)
+
+    demo_cmd = sub.add_parser("demo", help="realistic demo data").add_subparsers(
+        dest="demo_command", required=True
+    )
+    load = demo_cmd.add_parser(
+        "load", help="send the team's Kaltim stream through intake (times shifted to end now; idempotent)"
+    )
+    load.add_argument(
+        "--file", help="the stream JSON (default: tests/data/kaltim_stream.json of the checkout)"
+    )
+    load.set_defaults(func=cmd_demo_load)
 
     openapi = sub.add_parser("openapi", help="write the OpenAPI document as YAML")
     openapi.add_argument("--output", default="openapi.yaml", help="file, or - for standard output")

@@ -8,8 +8,8 @@ Aggregation rules, documented for officers:
 - impact: each of the five dimensions is the strongest any mention showed; the overall score likewise;
 - urgency: the highest of the mentions', raised by one step (at most 4) while the issue spikes;
 - level: ``LEVEL_MATRIX[urgency][impact]`` and never below the highest level of a mention (casualty floors);
-- sentiment: the majority, with its share as the score; topic, regions and agencies by how many mentions
-  carry them; hoax suspected when at least a third of the original mentions are flagged;
+- sentiment: the majority, with its share as the score; topic and regions by how many mentions carry
+  them; agencies: the two named most, and any other named by at least a third of the mentions; hoax suspected when at least a third of the original mentions are flagged;
 - signals: per signal name the heaviest weight and the union of the evidence.
 """
 
@@ -114,6 +114,12 @@ def _ranked(counter: Mapping[str, int]) -> list[str]:
     return [key for key, _ in sorted(counter.items(), key=lambda item: (-item[1], item[0]))]
 
 
+def _main(counter: Mapping[str, int], total: int, *, keep: int) -> list[str]:
+    """The first ``keep`` by count, then those named by at least a third of the mentions: one article that
+    mentions another office in passing does not make it responsible for the issue."""
+    return [key for i, key in enumerate(_ranked(counter)) if i < keep or counter[key] * 3 >= total]
+
+
 @dataclass(frozen=True, slots=True)
 class IssueVerdict:
     """The issue's machine verdict: ``classification`` has the shape of a mention's classification."""
@@ -165,7 +171,7 @@ def verdict(tally: Mapping[str, Any], *, spiking: bool, mentions_last_hour: int)
     cap.setdefault("urgency", "Unknown")
     languages = _ranked(tally["languages"]) or ["id"]
     region_codes = _ranked(tally["regions"])
-    agencies = _ranked(tally["agencies"])
+    agencies = _main(tally["agencies"], total, keep=2)
     classification = {
         "sentiment": {"label": sentiment, "score": round(counts[sentiment] / total, 3)},
         "topic": {"label": topics[0], "confidence": round(topic_share, 3)},

@@ -146,12 +146,15 @@ def fold_mention(
     issue.last_seen_at = max(issue.last_seen_at, at)
 
     source = f"{row['source_type']}:{row.get('source_name') or row['source_system']}".lower()[:300]
+    table = IssueSource.__table__  # type: ignore[attr-defined]
+    # RETURNING, not rowcount: psycopg reports -1 for an INSERT .. ON CONFLICT DO NOTHING it skipped.
     added = session.execute(
-        _insert(session, IssueSource.__table__)  # type: ignore[attr-defined]
+        _insert(session, table)
         .values(issue_id=issue.id, source=source)
         .on_conflict_do_nothing()
-    )
-    issue.source_count += added.rowcount or 0  # type: ignore[attr-defined]
+        .returning(table.c.issue_id)
+    ).first()
+    issue.source_count += added is not None
 
     hour = _hour(at)
     table = IssueHourly.__table__  # type: ignore[attr-defined]

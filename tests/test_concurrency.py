@@ -89,3 +89,35 @@ def test_same_batch_fifty_times_stores_each_item_once(live_app: tuple[FastAPI, s
     assert {r.status_code for r in responses} == {200}
     assert sum(r.json()["created"] for r in responses) == 20
     assert _count(app, Mention) == 20
+
+
+def test_first_reports_of_one_story_arriving_at_once_open_one_issue(live_app: tuple[FastAPI, str]) -> None:
+    """Twenty outlets report the same new story at the same moment: one issue, not twenty."""
+    from app.issues.models import Issue
+
+    app, key = live_app
+    title = "Banjir Rendam Ratusan Rumah di Sempaja, BPBD Samarinda Evakuasi Lansia"
+    text = (
+        "Hujan deras sejak dini hari membuat Sungai Karang Mumus meluap. Ratusan rumah di Sempaja Selatan "
+        "dan Bengkuring terendam hingga satu meter; BPBD Samarinda mengevakuasi lansia ke posko di masjid."
+    )
+
+    async def post_all() -> list[httpx.Response]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = 4
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sigap.test", timeout=60) as client:
+            return await asyncio.gather(
+                *(
+                    client.post(
+                        "/v1/mentions",
+                        json=mention_payload(title=f"{title} ({n})", text=text, region_codes=["64.72"]),
+                        headers={"Authorization": f"Bearer {key}"},
+                    )
+                    for n in range(20)
+                )
+            )
+
+    responses = asyncio.run(post_all())
+    assert {r.status_code for r in responses} == {201}
+    assert len({r.json()["issue_id"] for r in responses}) == 1
+    assert _count(app, Issue) == 1

@@ -9,7 +9,8 @@ Aggregation rules, documented for officers:
 - urgency: the highest of the mentions', raised by one step (at most 4) while the issue spikes;
 - level: ``LEVEL_MATRIX[urgency][impact]`` and never below the highest level of a mention (casualty floors);
 - sentiment: the majority, with its share as the score; topic and regions by how many mentions carry
-  them; agencies: the two named most, and any other named by at least a third of the mentions; hoax suspected when at least a third of the original mentions are flagged;
+  them; agencies: the two named most, and any other named by at least a third of the mentions;
+- hoax suspected when at least a third of the original mentions are flagged;
 - signals: per signal name the heaviest weight and the union of the evidence.
 """
 

@@ -192,6 +192,7 @@ def _same_story(
             region_codes=state.main_regions(issue),
             topic=issue.topic,
             hoax=bool(issue.machine.get("hoax_suspected")),
+            hours_apart=abs((at - issue.last_seen_at).total_seconds()) / 3600,
         )
         for issue in issues
     ]

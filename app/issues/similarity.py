@@ -83,7 +83,10 @@ def signature(text: str) -> Signature | None:
     hashes = _shingle_hashes(tokenize(text))
     if len(hashes) < MIN_SHINGLES:
         return None
-    # (a*x + b) mod p per permutation, low 32 bits kept: a universal hash family over 32-bit shingle hashes.
+    # (a*x + b) mod p per permutation, low 32 bits kept. As in datasketch, a*x wraps modulo 2**64 before the
+    # reduction, so this is not exactly the textbook universal family; its estimates were measured unbiased
+    # (tests/test_issue_similarity.py). Keeping a, b below 2**32 to avoid the wrap would make the hash
+    # monotonic in x, and every signature the minimum shingle hash: worse, not better.
     mixed = (_A[:, None] * hashes[None, :] + _B[:, None]) % np.uint64(_PRIME)
     result: Signature = (mixed.min(axis=1) & _MASK32).astype(np.uint32)
     return result
@@ -163,6 +166,7 @@ class Candidate:
     region_codes: Sequence[str]
     topic: str
     hoax: bool
+    hours_apart: float = 1e9  # between the mention and the issue's latest mention
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,12 +186,17 @@ TOPIC_MISMATCH_FACTOR = 0.85
 LAINNYA = "lainnya"
 HOAX_MISMATCH_FACTOR = 0.7
 PROVINCE = "64"
+# Reports of one story follow each other within hours: an issue active in the last 12 h gets a little credit.
+RECENT_HOURS = 12.0
+RECENT_BONUS = 0.04
 MIN_SHARED_TERMS = 2  # one shared word is a coincidence, not a story
 
 
 def idf(issue_frequency: int, open_issues: int) -> float:
-    """Rarity of a term among the issues open in the window: a word in every issue tells nothing."""
-    return math.log((1.0 + open_issues) / (1.0 + issue_frequency)) + 1.0
+    """Rarity of a term among the issues open in the window: a word in every issue tells nothing.
+
+    At least 1: postings are read with a day's slack, so a term may count more issues than are open."""
+    return math.log((1.0 + open_issues) / (1.0 + min(issue_frequency, open_issues))) + 1.0
 
 
 def score(
@@ -203,8 +212,9 @@ def score(
 
     A term weighs its weight in the mention times its rarity; the score is the share of that weight the
     issue's profile holds, so a short post that names the place and the event scores as high as a long
-    article. Specific kabupaten/kota on both sides that do not overlap make one story unlikely (two floods
-    in two regencies in the same week are two issues); a hoax and a report of the real event are two issues.
+    article. An issue active within the last :data:`RECENT_HOURS` gets a small bonus. Specific
+    kabupaten/kota on both sides that do not overlap make one story unlikely (two floods in two regencies in
+    the same week are two issues); a hoax and a report of the real event are two issues.
     """
     total = 0.0
     shared_weight = 0.0
@@ -228,6 +238,8 @@ def score(
         result *= TOPIC_MISMATCH_FACTOR
     if hoax != candidate.hoax:
         result *= HOAX_MISMATCH_FACTOR
+    if candidate.hours_apart <= RECENT_HOURS:
+        result += RECENT_BONUS
     shared.sort(key=lambda item: (-item[0], item[1]))
     return Match(candidate.issue_id, round(min(result, 1.0), 4), [term for _, term in shared[:8]])
 

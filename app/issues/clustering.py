@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, text
+from sqlalchemy import select as sa_select  # sqlmodel's select types at most 4 columns
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
@@ -177,8 +178,15 @@ def _same_story(
         by_issue,
         key=lambda issue_id: -sum(terms.weights[t] * rarity[t] for t in by_issue[issue_id]),
     )[:CANDIDATES]
-    issues = session.exec(
-        select(Issue).where(
+    rows = session.execute(
+        sa_select(
+            col(Issue.id),
+            col(Issue.profile),
+            col(Issue.core_regions),
+            col(Issue.topic),
+            col(Issue.hoax_suspected),
+            col(Issue.last_seen_at),
+        ).where(
             col(Issue.id).in_(ranked),
             col(Issue.last_seen_at) >= since,
             col(Issue.merged_into).is_(None),
@@ -187,14 +195,14 @@ def _same_story(
     ).all()
     candidates = [
         similarity.Candidate(
-            issue_id=issue.id,  # type: ignore[arg-type]
-            profile=issue.profile,
-            region_codes=state.main_regions(issue),
-            topic=issue.topic,
-            hoax=bool(issue.machine.get("hoax_suspected")),
-            hours_apart=abs((at - issue.last_seen_at).total_seconds()) / 3600,
+            issue_id=issue_id,
+            profile=profile,
+            region_codes=regions,
+            topic=topic,
+            hoax=hoax,
+            hours_apart=abs((at - last_seen_at).total_seconds()) / 3600,
         )
-        for issue in issues
+        for issue_id, profile, regions, topic, hoax, last_seen_at in rows
     ]
     return similarity.best_match(
         terms,

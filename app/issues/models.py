@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, LargeBinary, Text
+from sqlalchemy import BigInteger, Index, LargeBinary, Text, text
 from sqlmodel import Column, Field, SQLModel
 
 from app.clock import utcnow
@@ -82,6 +82,12 @@ class Issue(SQLModel, table=True):
     status: str = Field(default=Status.new, max_length=16)
     is_open: bool = Field(default=True, description="Status is new, triaged, monitoring or handling.")
     assigned_agency: str | None = Field(default=None, foreign_key="agency.code", max_length=64, index=True)
+    # What clustering reads of each candidate issue, kept as plain columns so the look-up never decodes the
+    # verdict: the machine's hoax flag and the regions most of its mentions name (state.main_regions).
+    hoax_suspected: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    core_regions: list[str] = Field(
+        default_factory=list, sa_column=Column(JSONVariant, nullable=False, server_default=text("'[]'"))
+    )
     hoax_status: str = Field(default=HoaxStatus.none, max_length=16)
     hoax_evidence: list[str] = Field(default_factory=list, sa_column=Column(JSONVariant, nullable=False))
     opportunity: bool = False

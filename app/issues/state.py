@@ -247,6 +247,8 @@ def apply_verdict(issue: Issue) -> None:
     issue.region_codes = v.region_codes
     issue.agencies = v.agencies
     issue.opportunity = v.opportunity
+    issue.hoax_suspected = v.hoax_suspected
+    issue.core_regions = main_regions(issue)
     issue.urgency = v.urgency
     level = effective_level(issue)
     issue.level = level

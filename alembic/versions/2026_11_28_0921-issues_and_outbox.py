@@ -1,8 +1,8 @@
 """issues and outbox
 
-Revision ID: 0a9dec6b955e
+Revision ID: 0212963fd7ce
 Revises: e5bfb64a83f8
-Create Date: 2026-11-28 08:38:12.355058+00:00
+Create Date: 2026-11-28 09:21:38.771395+00:00
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 import app.db_types
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0a9dec6b955e"
+revision: str = "0212963fd7ce"
 down_revision: str | None = "e5bfb64a83f8"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -90,6 +90,13 @@ def upgrade() -> None:
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("is_open", sa.Boolean(), nullable=False),
         sa.Column("assigned_agency", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("hoax_suspected", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
+        sa.Column(
+            "core_regions",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            server_default=sa.text("'[]'"),
+            nullable=False,
+        ),
         sa.Column("hoax_status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column(
             "hoax_evidence",

@@ -38,7 +38,10 @@ def attach_new_mentions(session: Session, mentions: Sequence[NewMention]) -> Non
     now = utcnow()
     locked = False
     for mention in mentions:
-        locked = _attach(session, mention, window, now, locked)
+        # One flush per mention, at its end: autoflush would write the issue row again before every look-up.
+        with session.no_autoflush:
+            locked = _attach(session, mention, window, now, locked)
+        session.flush()
 
 
 def _attach(session: Session, mention: NewMention, window: timedelta, now: datetime, locked: bool) -> bool:

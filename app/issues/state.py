@@ -221,10 +221,10 @@ def _index_terms(session: Session, issue: Issue, key_terms: Mapping[str, float],
         profile = dict(sorted(profile.items(), key=lambda item: (-item[1], item[0]))[:PROFILE_SIZE])
     issue.profile = profile
     if key_terms:
+        # executemany of one cached statement: a multi-row VALUES would be compiled anew for every count.
         session.execute(
-            _insert(session, IssueTerm.__table__)  # type: ignore[attr-defined]
-            .values([{"issue_id": issue.id, "term": term, "last_seen_at": at} for term in key_terms])
-            .on_conflict_do_nothing()
+            _insert(session, IssueTerm.__table__).on_conflict_do_nothing(),  # type: ignore[attr-defined]
+            [{"issue_id": issue.id, "term": term, "last_seen_at": at} for term in key_terms],
         )
     if issue.last_seen_at - issue.terms_touched_at >= TERM_REFRESH:
         session.execute(

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import String, cast, func, or_, tuple_, update
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from app.auth.service import Principal
@@ -58,12 +59,18 @@ def get_issue(session: Session, issue_id: int, *, for_update: bool = False) -> I
     return issue
 
 
+# The issue's own columns shown as they are; the rest of IssuePublic is derived in public(). Working state
+# (tallies, profile, index bookkeeping) is never read for a response, so lists can leave it unloaded.
+_SHOWN = tuple(name for name in IssuePublic.model_fields if name in Issue.model_fields)
+_WORKING_STATE = ("tallies", "profile", "terms_touched_at", "core_regions")
+
+
 def public(issue: Issue, now: datetime | None = None) -> IssuePublic:
     now = now or utcnow()
     override = issue.override
     return IssuePublic.model_validate(
         {
-            **issue.model_dump(),
+            **{name: getattr(issue, name) for name in _SHOWN},
             "sentiment": {
                 "negative": issue.negative_count,
                 "neutral": issue.neutral_count,
@@ -130,7 +137,7 @@ def search(
 ) -> tuple[list[Issue], list[Any] | None]:
     """One page of issues in the filter's order, and the position to continue from (None on the last)."""
     f = filters
-    query = select(Issue)
+    query = select(Issue).options(*(defer(getattr(Issue, name)) for name in _WORKING_STATE))
     if f.status == "open":
         query = query.where(col(Issue.is_open).is_(True))
     elif f.status != "any":

@@ -269,6 +269,9 @@ def test_the_triage_queue_orders_open_issues_by_priority_and_pages_without_gaps(
 ) -> None:
     ids = {post(client, writer, mention(*story))["issue_id"] for story in (FLOOD[0], OIL_SPILL, SOLAR)}
     listed = client.get("/v1/issues", headers=officer).json()["items"]
+    # Rows are brief: the signals (why) are on the issue itself.
+    assert "signals" not in listed[0]["classification"]
+    assert client.get(f"/v1/issues/{listed[0]['id']}", headers=officer).json()["classification"]["signals"]
     ranks = [({"normal": 0, "waspada": 1, "siaga": 2, "awas": 3}[i["level"]], i["urgency"]) for i in listed]
     assert ranks == sorted(ranks, reverse=True)
     assert ids <= {i["id"] for i in listed}
@@ -418,9 +421,13 @@ def test_a_dormant_issue_flares_back_with_new_mentions(
 ) -> None:
     issue_id = post(client, writer, mention(*FLOOD[0], at=NOW - timedelta(days=4)))["issue_id"]
     assert issue_of(client, officer, issue_id)[0]["stage"] == "dormant"
-    assert issue_id in {
-        i["id"] for i in client.get("/v1/issues?stage=dormant", headers=officer).json()["items"]
-    }
+
+    def listed(query: str) -> set[int]:
+        return {i["id"] for i in client.get(f"/v1/issues?{query}", headers=officer).json()["items"]}
+
+    # Quiet issues stay open but leave the triage queue until asked for.
+    assert issue_id not in listed("")
+    assert issue_id in listed("stage=dormant") and issue_id in listed("include_dormant=true")
     assert post(client, writer, mention(*FLOOD[1]))["issue_id"] == issue_id
     issue, _ = issue_of(client, officer, issue_id)
     assert issue["stage"] != "dormant"

@@ -51,6 +51,8 @@ class Issue(SQLModel, table=True):
         # The triage queue: open issues by priority. Columns in the order of the sort.
         Index("ix_issue_priority", "is_open", "level_rank", "urgency", "velocity", "last_seen_at", "id"),
         Index("ix_issue_last_seen_at_id", "last_seen_at", "id"),
+        # The default queue (open, active in the last 72 h) and sort=last_seen, without sorting them all.
+        Index("ix_issue_open_last_seen", "is_open", "last_seen_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -84,6 +84,9 @@ def list_issues(
         ),
     ] = "open",
     stage: Stage | None = None,
+    include_dormant: Annotated[
+        bool, Query(description="Also open issues without mentions for 72 h (stage `dormant`).")
+    ] = False,
     topic: Topic | None = None,
     region: Annotated[
         RegionCode | None, Query(description="Kemendagri code, e.g. `64.72` (Samarinda).")
@@ -110,8 +113,10 @@ def list_issues(
 ) -> IssuePage:
     """The triage queue: open issues, most pressing first.
 
-    Without filters this is what an officer works through: every open issue by priority (crisis level,
-    then urgency, then velocity). Filters narrow it; `status=any` includes resolved and archived issues.
+    Without filters this is what an officer works through: every open issue with mentions in the last 72 h,
+    by priority (crisis level, then urgency, then velocity). `include_dormant=true` or `stage=dormant` adds or
+    shows the quiet ones; `status=any` includes resolved and archived issues. Items carry the aggregated
+    classification without its signals; `GET /v1/issues/{id}` has them.
     Pages are linked by `next_cursor` and a `Link: rel="next"` header.
     """
     limit = _limit(limit, settings.page_max)
@@ -128,6 +133,7 @@ def list_issues(
         opportunity=opportunity,
         hoax_status=hoax_status.value if hoax_status else None,
         sort=sort,
+        include_dormant=include_dormant,
     )
     codec: CursorCodec = request.app.state.cursor_codec
     scope = scope_of("issues", asdict(filters))
@@ -138,7 +144,7 @@ def list_issues(
     if next_position is not None:
         next_cursor = codec.encode(scope, next_position)
         response.headers["Link"] = f'<{request.url.include_query_params(cursor=next_cursor)}>; rel="next"'
-    return IssuePage(items=[service.public(issue, now) for issue in issues], next_cursor=next_cursor)
+    return IssuePage(items=[service.list_item(issue, now) for issue in issues], next_cursor=next_cursor)
 
 
 @router.get("/{issue_id}", responses={**problems(404), 200: {"headers": _ETAG_HEADER}})

@@ -6,7 +6,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from app.classification.schemas import Classification, Dimension
+from app.classification.schemas import (
+    CapProfile,
+    Classification,
+    Dimension,
+    Impact,
+    SentimentVerdict,
+    TopicVerdict,
+)
 from app.clock import WitaDateTime
 from app.issues.models import HoaxStatus, Stage, Status
 
@@ -105,8 +112,28 @@ class IssuePublic(BaseModel):
     updated_at: WitaDateTime
 
 
+class ClassificationBrief(BaseModel):
+    """An issue's aggregated classification without its signals: what a queue row needs. The signals (why)
+    are in `GET /v1/issues/{id}`."""
+
+    sentiment: SentimentVerdict
+    topic: TopicVerdict
+    impact: Impact
+    urgency: int
+    level: LevelName
+    cap: CapProfile
+    opportunity: bool
+    hoax_suspected: bool
+
+
+class IssueListItem(IssuePublic):
+    classification: ClassificationBrief = Field(  # type: ignore[assignment]
+        description="The machine's aggregated verdict, without signals (see the issue itself)."
+    )
+
+
 class IssuePage(BaseModel):
-    items: list[IssuePublic]
+    items: list[IssueListItem]
     next_cursor: str | None = Field(description="Pass as `cursor` to get the next page; null on the last.")
 
 

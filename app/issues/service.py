@@ -21,6 +21,7 @@ from app.issues.models import HoaxStatus, Issue, IssueHistory, IssueHourly, Issu
 from app.issues.schemas import (
     ClassificationOverride,
     HistoryEntry,
+    IssueListItem,
     IssueMentionPublic,
     IssuePublic,
     IssueUpdate,
@@ -66,31 +67,36 @@ _WORKING_STATE = ("tallies", "profile", "terms_touched_at", "core_regions")
 
 
 def public(issue: Issue, now: datetime | None = None) -> IssuePublic:
-    now = now or utcnow()
+    return IssuePublic.model_validate(_shown(issue, now or utcnow()))
+
+
+def list_item(issue: Issue, now: datetime) -> IssueListItem:
+    return IssueListItem.model_validate(_shown(issue, now))
+
+
+def _shown(issue: Issue, now: datetime) -> dict[str, Any]:
     override = issue.override
-    return IssuePublic.model_validate(
-        {
-            **{name: getattr(issue, name) for name in _SHOWN},
-            "sentiment": {
-                "negative": issue.negative_count,
-                "neutral": issue.neutral_count,
-                "positive": issue.positive_count,
-            },
-            "level_label": LEVEL_LABELS[Level(issue.level)],
-            "classification": issue.machine,
-            "override": None
-            if override is None
-            else {
-                "level": override.get("level"),
-                "impact": override.get("impact"),
-                "reason": override["reason"],
-                "set_by": override["set_by"],
-                "set_at": datetime.fromisoformat(override["set_at"]),
-            },
-            "stage": state.current_stage(issue, now),
-            "spike_at": issue.spike_hour,
-        }
-    )
+    return {
+        **{name: getattr(issue, name) for name in _SHOWN},
+        "sentiment": {
+            "negative": issue.negative_count,
+            "neutral": issue.neutral_count,
+            "positive": issue.positive_count,
+        },
+        "level_label": LEVEL_LABELS[Level(issue.level)],
+        "classification": issue.machine,
+        "override": None
+        if override is None
+        else {
+            "level": override.get("level"),
+            "impact": override.get("impact"),
+            "reason": override["reason"],
+            "set_by": override["set_by"],
+            "set_at": datetime.fromisoformat(override["set_at"]),
+        },
+        "stage": state.current_stage(issue, now),
+        "spike_at": issue.spike_hour,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +113,7 @@ class IssueFilter:
     opportunity: bool | None = None
     hoax_status: str | None = None
     sort: Sort = "priority"
+    include_dormant: bool = False
 
 
 def _sort_columns(sort: Sort) -> list[Any]:
@@ -146,8 +153,11 @@ def search(
         query = query.where(col(Issue.level) == f.level)
     if f.min_level:
         query = query.where(col(Issue.level_rank) >= Level(f.min_level).rank)
+    dormant_since = now - aggregate.DORMANT_AFTER
+    if f.status == "open" and f.stage is None and not f.include_dormant:
+        # The queue is what needs attention now; quiet issues stay open and appear with stage=dormant.
+        query = query.where(col(Issue.last_seen_at) >= dormant_since)
     if f.stage:
-        dormant_since = now - aggregate.DORMANT_AFTER
         if f.stage == Stage.dormant:
             query = query.where(col(Issue.last_seen_at) < dormant_since)
         else:

@@ -1,8 +1,8 @@
 """issues and outbox
 
-Revision ID: 0212963fd7ce
+Revision ID: 9587eb80a64c
 Revises: e5bfb64a83f8
-Create Date: 2026-11-28 09:21:38.771395+00:00
+Create Date: 2026-11-28 10:16:08.439615+00:00
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 import app.db_types
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0212963fd7ce"
+revision: str = "9587eb80a64c"
 down_revision: str | None = "e5bfb64a83f8"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -125,6 +125,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_issue_assigned_agency"), ["assigned_agency"], unique=False)
         batch_op.create_index("ix_issue_last_seen_at_id", ["last_seen_at", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_issue_level"), ["level"], unique=False)
+        batch_op.create_index("ix_issue_open_last_seen", ["is_open", "last_seen_at", "id"], unique=False)
         batch_op.create_index(
             "ix_issue_priority",
             ["is_open", "level_rank", "urgency", "velocity", "last_seen_at", "id"],
@@ -270,6 +271,7 @@ def downgrade() -> None:
     with op.batch_alter_table("issue", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_issue_topic"))
         batch_op.drop_index("ix_issue_priority")
+        batch_op.drop_index("ix_issue_open_last_seen")
         batch_op.drop_index(batch_op.f("ix_issue_level"))
         batch_op.drop_index("ix_issue_last_seen_at_id")
         batch_op.drop_index(batch_op.f("ix_issue_assigned_agency"))

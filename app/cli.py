@@ -50,9 +50,18 @@ def cmd_seed(_args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def tune_gc() -> None:
+    """What ``sigap serve`` does to the garbage collector once the app is imported (benches do the same)."""
     import gc
 
+    # The modules loaded so far live as long as the process: keep the cyclic collector from rescanning them,
+    # and let it run less often under the many short-lived objects of batch intake (~10 % more mentions/s).
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 50)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     import app.main  # noqa: F401 - loaded before the freeze below
@@ -62,10 +71,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # Development is one command: schema, reference data and an admin key, then the server.
         cmd_migrate(argparse.Namespace(no_seed=False))
         _ensure_dev_admin()
-    # The modules loaded so far live as long as the process: keep the cyclic collector from rescanning them,
-    # and let it run less often under the many short-lived objects of batch intake (~10 % more mentions/s).
-    gc.freeze()
-    gc.set_threshold(20_000, 50, 50)
+    tune_gc()
     uvicorn.run(
         "app.main:create_app",
         factory=True,

@@ -53,8 +53,8 @@ Method
    rounds a profiled chunk times each SQL statement (time inside ``cursor.execute``) and the largest size gets
    ``EXPLAIN QUERY PLAN`` of every SELECT of the intake path and of the issue-list queries. RSS: VmRSS now and
    VmHWM (peak) of each worker. Garbage-collector pauses are counted with ``gc.callbacks``: in a process that
-   has imported Sigap a full collection takes ~100-200 ms, and p99 figures include them (``--gc-freeze`` is
-   a diagnostic that freezes the start-up objects).
+   has imported Sigap a full collection takes ~100-200 ms, and p99 figures include them (``--gc-freeze``
+   sets the collector up as ``sigap serve`` does: start-up objects frozen, threshold raised).
 
 Exit status: 0 for a clean run (a MISSED target is reported, not an error); 1 when a figure cannot be trusted
 (rows are missing, foreign keys are broken, or clustering decided differently by size); 2 when the run could
@@ -2181,9 +2181,10 @@ def worker_main(path: Path, freeze: bool) -> int:
     protocol = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     os.dup2(2, 1)  # anything printed by libraries goes to stderr, never into the protocol
     worker = Worker(path)
-    if freeze:  # diagnostic: what the app's start-up objects cost every full collection
-        gc.collect()
-        gc.freeze()
+    if freeze:  # the garbage collector as `sigap serve` sets it up
+        from app.cli import tune_gc
+
+        tune_gc()
     protocol.write(json.dumps({"ok": True, "ready": True, **_rss()}) + "\n")
     for line in sys.stdin:
         request = json.loads(line)
@@ -2361,7 +2362,9 @@ def run(cfg: Config, workdir: Path, args: argparse.Namespace) -> tuple[dict[str,
         "revision": _revision(),
     }
     print(f"revision: {out['revision']}")
-    print(f"machine: {out['machine']}" + ("; workers gc.freeze() after start-up" if cfg.gc_freeze else ""))
+    print(
+        f"machine: {out['machine']}" + ("; workers' GC set up as sigap serve does" if cfg.gc_freeze else "")
+    )
     print(
         f"stream: {cfg.per_day:.0f} mentions/day; seed {cfg.seed_size} mentions through intake; sizes "
         f"{', '.join(label(s) for s in cfg.sizes)} = {', '.join(str(s // cfg.seed_size) for s in cfg.sizes)} "
@@ -2679,7 +2682,7 @@ def main() -> int:
     parser.add_argument(
         "--gc-freeze",
         action="store_true",
-        help="diagnostic: gc.freeze() in the workers after start-up (Sigap does not do this)",
+        help="set up the garbage collector in the workers as `sigap serve` does (freeze, raised threshold)",
     )
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--workdir", type=Path, help="where the databases go (default: a new temp directory)")

@@ -29,6 +29,7 @@ from app.issues.service import Placement
 from app.mentions.pipeline import NewMention
 
 CANDIDATES = 20
+NEAR_DUPLICATE_CANDIDATES = 32
 # Any number that no other advisory lock in Sigap uses.
 _OPEN_ISSUE_LOCK = 0x5167_4150_0001
 
@@ -143,6 +144,9 @@ def _near_duplicate(
             col(Issue.status) != Status.archived,
         )
         .distinct()
+        # A copy-paste chain forwarded thousands of times shares its bands with every earlier copy: a bounded
+        # sample of them (the index gives the earliest first) finds one just as well.
+        .limit(NEAR_DUPLICATE_CANDIDATES)
     )
     best: tuple[int, int, float] | None = None
     for mention_id, issue_id, original_of, raw in session.execute(query):

@@ -17,7 +17,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.auth.models import ApiClient, Scope
-from app.auth.service import Principal, create_client
+from app.auth.service import Principal, create_client, principal_of
 from app.clock import utcnow
 from app.mentions import service as mentions
 from app.mentions.schemas import MentionCreate
@@ -60,10 +60,7 @@ def loader(session: Session) -> Principal:
         found, _ = create_client(
             session, name=CLIENT_NAME, agency="diskominfo", scopes=[Scope.mentions_write]
         )
-    assert found.id is not None
-    return Principal(
-        client_id=found.id, name=found.name, agency_code=found.agency_code, scopes=frozenset(found.scopes)
-    )
+    return principal_of(found)
 
 
 def load(session: Session, stream: Stream, *, end: datetime | None = None) -> dict[str, int]:

@@ -102,6 +102,10 @@ def authenticate(session: Session, key: str) -> Principal | None:
     # guessed digest matched.
     if client is None or not hmac.compare_digest(client.key_hash, digest) or client.revoked_at is not None:
         return None
+    return principal_of(client)
+
+
+def principal_of(client: ApiClient) -> Principal:
     assert client.id is not None
     return Principal(client.id, client.name, client.agency_code, frozenset(client.scopes))
 

@@ -180,7 +180,7 @@ def _same_story(
         by_issue[issue_id].append(term)
         frequency[term] += 1
     open_issues = session.execute(select(func.count()).where(col(Issue.last_seen_at) >= since)).scalar_one()
-    rarity = {term: similarity.idf(frequency.get(term, 0), open_issues) for term in terms.weights}
+    rarity = similarity.rarity(terms, frequency, open_issues)
     ranked = sorted(
         by_issue,
         key=lambda issue_id: -sum(terms.weights[t] * rarity[t] for t in by_issue[issue_id]),

@@ -199,6 +199,11 @@ def idf(issue_frequency: int, open_issues: int) -> float:
     return math.log((1.0 + open_issues) / (1.0 + min(issue_frequency, open_issues))) + 1.0
 
 
+def rarity(terms: KeyTerms, issue_frequency: Mapping[str, int], open_issues: int) -> dict[str, float]:
+    """:func:`idf` of each of the mention's terms."""
+    return {term: idf(issue_frequency.get(term, 0), open_issues) for term in terms.weights}
+
+
 def score(
     terms: KeyTerms,
     rarity: Mapping[str, float],
@@ -258,10 +263,10 @@ def best_match(
     """The candidate issue this mention is about, or ``None`` when none scores above ``threshold``
     (default :data:`ATTACH_THRESHOLD`)."""
     threshold = ATTACH_THRESHOLD if threshold is None else threshold
-    rarity = {term: idf(issue_frequency.get(term, 0), open_issues) for term in terms.weights}
+    weights = rarity(terms, issue_frequency, open_issues)
     best: Match | None = None
     for candidate in candidates:
-        match = score(terms, rarity, candidate, region_codes=region_codes, topic=topic, hoax=hoax)
+        match = score(terms, weights, candidate, region_codes=region_codes, topic=topic, hoax=hoax)
         if match.score >= threshold and (best is None or match.score > best.score):
             best = match
     return best

@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from app.audit.models import AuditEntry
 from app.auth.models import ApiClient
 from app.classification.models import ClassifierModel, MentionClassification, MentionLabel
 from app.idempotency.models import IdempotencyRecord
@@ -16,6 +17,7 @@ from app.issues.models import (
 )
 from app.mentions.models import Mention, MentionRegion
 from app.outbox.models import OutboxEvent
+from app.plans.models import PlanTask, ResponsePlan, Statement
 from app.reference.models import Agency, Region
 
 metadata = SQLModel.metadata
@@ -23,6 +25,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "Agency",
     "ApiClient",
+    "AuditEntry",
     "ClassifierModel",
     "IdempotencyRecord",
     "Issue",
@@ -37,6 +40,9 @@ __all__ = [
     "MentionLabel",
     "MentionRegion",
     "OutboxEvent",
+    "PlanTask",
     "Region",
+    "ResponsePlan",
+    "Statement",
     "metadata",
 ]

@@ -187,6 +187,16 @@ def cmd_idempotency_purge(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tasks_sweep(_args: argparse.Namespace) -> int:
+    from app.clock import utcnow
+    from app.plans.tasks import sweep_overdue
+
+    with _session() as session:
+        announced = sweep_overdue(session, utcnow())
+    print(f"tasks: {announced} newly overdue task(s) announced")
+    return 0
+
+
 def cmd_demo_load(args: argparse.Namespace) -> int:
     from app import demo
 
@@ -257,6 +267,13 @@ def build_parser() -> argparse.ArgumentParser:
     idempotency.add_subparsers(dest="idempotency_command", required=True).add_parser(
         "purge", help="remove records past their retention (run daily, e.g. from cron)"
     ).set_defaults(func=cmd_idempotency_purge)
+
+    sub.add_parser("tasks", help="response-plan tasks").add_subparsers(
+        dest="tasks_command", required=True
+    ).add_parser(
+        "sweep",
+        help="announce tasks that went overdue (task.overdue, once each); servers also do it every minute",
+    ).set_defaults(func=cmd_tasks_sweep)
 
     demo_cmd = sub.add_parser("demo", help="realistic demo data").add_subparsers(
         dest="demo_command", required=True

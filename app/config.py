@@ -10,7 +10,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "sigap-development-secret-change-me"  # noqa: S105 - refused outside development
@@ -50,6 +50,14 @@ class Settings(BaseSettings):
     # immediate in the process that revoked it and takes at most this long elsewhere.
     auth_cache_seconds: float = Field(default=10.0, ge=0)
 
+    # Response plans. SLA spans per level override the defaults in app/plans/sla.py, e.g.
+    # SIGAP_SLA='{"awas": {"first_response": "30m"}}'. The holiday calendar is the packaged
+    # app/plans/data/holidays.json unless SIGAP_HOLIDAYS_FILE names an updated copy (no code change needed).
+    sla: dict[str, dict[str, str | None]] = Field(default_factory=dict)
+    holidays_file: str | None = None
+    # How often each server process looks for tasks that went overdue (0: never; `sigap tasks sweep` does it).
+    overdue_sweep_seconds: float = Field(default=60.0, ge=0)
+
     # FULL keeps every acknowledged mention through a power loss; NORMAL is ~15 % faster but can lose the
     # last commits on an OS crash. The embedded database chooses durability.
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
@@ -64,6 +72,14 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @field_validator("sla")
+    @classmethod
+    def _valid_sla(cls, value: dict[str, dict[str, str | None]]) -> dict[str, dict[str, str | None]]:
+        from app.plans.sla import policies  # a typo in the SLA must stop the service at start-up
+
+        policies(value)
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

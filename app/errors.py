@@ -45,6 +45,9 @@ class Problem(BaseModel):
     instance: str | None = None
     code: str
     errors: list[FieldError] | None = None
+    allowed_actions: list[str] | None = Field(
+        default=None, description="With `INVALID_TRANSITION`: the actions the resource allows now."
+    )
 
 
 class AppError(Exception):
@@ -61,21 +64,26 @@ class AppError(Exception):
         code: str | None = None,
         errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
+        extensions: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail or self.title)
+        self.extensions = extensions or {}
         self.detail = detail
         self.instance_code = code or self.code
         self.errors = errors
         self.headers = headers or {}
 
     def to_problem(self, instance: str | None) -> dict[str, Any]:
-        return problem_body(
-            status=self.status,
-            code=self.instance_code,
-            title=self.title,
-            detail=self.detail,
-            instance=instance,
-            errors=self.errors,
+        return (
+            problem_body(
+                status=self.status,
+                code=self.instance_code,
+                title=self.title,
+                detail=self.detail,
+                instance=instance,
+                errors=self.errors,
+            )
+            | self.extensions
         )
 
 

@@ -12,10 +12,12 @@ from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import __version__, docs, handlers, migrations
+from app.audit.router import router as audit_router
 from app.auth import service as auth_service
 from app.auth.deps import AuthCache
 from app.auth.router import router as clients_router
 from app.classification.router import router as classification_router
+from app.clock import utcnow
 from app.config import Settings, get_settings
 from app.db import Database, build_engine
 from app.health.router import router as health_router
@@ -24,6 +26,12 @@ from app.mentions.router import router as mentions_router
 from app.middleware import BodyGuardMiddleware
 from app.openapi import build_openapi
 from app.pagination import CursorCodec
+from app.plans import sla, sweeper
+from app.plans.calendar import load_calendar
+from app.plans.router import router as plans_router
+from app.plans.service import Planning
+from app.plans.statement_router import router as statements_router
+from app.plans.task_router import router as tasks_router
 from app.reference.router import router as reference_router
 
 logger = logging.getLogger("sigap")
@@ -59,11 +67,30 @@ TAGS: list[dict[str, Any]] = [
         "officers' workflow: status, assignment, overrides, merge and split.",
     },
     {
+        "name": "response plans",
+        "description": "The answer to an issue (*rencana respons*): Sigap recommends the SCCT crisis cluster "
+        "and strategy and the phases *kenali, respon, penyesalan, perbaiki* with tasks per agency due by the "
+        "SLA of the crisis level (WITA working time, holidays skipped); officers edit, submit and approve "
+        "it, "
+        "and its evaluation tells whether trust came back.",
+    },
+    {
+        "name": "tasks",
+        "description": "Each agency's share of a plan and its work queue (*disposisi*). Overdue tasks are "
+        "announced once (`task.overdue`) and raise the plan's attention.",
+    },
+    {
+        "name": "statements",
+        "description": "Public statements drafted in Bahasa Indonesia from templates, edited, approved, "
+        "versioned: one approved version per kind is the government's single narrative (*narasi tunggal*).",
+    },
+    {
         "name": "reference",
         "description": "Kalimantan Timur's regions (Kemendagri codes) and the agencies (OPD) Sigap "
         "works with.",
     },
     {"name": "clients", "description": "API keys for integrating systems and apps (administrators only)."},
+    {"name": "audit", "description": "Who did what and when (administrators only); append-only."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
@@ -76,7 +103,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         await anyio.to_thread.run_sync(_bootstrap_admin, settings, database)
-        yield
+        async with anyio.create_task_group() as background:
+            if settings.overdue_sweep_seconds > 0:
+                background.start_soon(sweeper.run, database, settings.overdue_sweep_seconds)
+            yield
+            background.cancel_scope.cancel()
         database.dispose()
 
     app = FastAPI(
@@ -97,6 +128,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.db = database
     app.state.auth_cache = AuthCache(settings.auth_cache_seconds)
     app.state.cursor_codec = CursorCodec(settings.secret_key.get_secret_value())
+    app.state.clock = utcnow
+    app.state.planning = Planning(load_calendar(settings.holidays_file), sla.policies(settings.sla))
 
     handlers.install(app)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
@@ -104,8 +137,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         mentions_router,
         classification_router,
         issues_router,
+        plans_router,
+        tasks_router,
+        statements_router,
         reference_router,
         clients_router,
+        audit_router,
         health_router,
     )
     for router in routers:

@@ -33,6 +33,8 @@ BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
 
 
 def test_settings(database_url: str, **overrides: Any) -> Settings:
+    # Tests sweep overdue tasks themselves, on their own clock.
+    overrides.setdefault("overdue_sweep_seconds", 0)
     return Settings(
         env=Environment.test,
         database_url=database_url,

@@ -11,11 +11,12 @@ from sqlalchemy import String, cast, func, or_, tuple_, update
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
+from app import concurrency
 from app.auth.service import Principal
 from app.classification.models import MentionClassification
 from app.classification.taxonomy import LEVEL_LABELS, Level
 from app.clock import to_wita, utcnow
-from app.errors import NotFound, PreconditionFailed, PreconditionRequired, UnprocessableEntity
+from app.errors import Conflict, NotFound, UnprocessableEntity
 from app.issues import aggregate, state
 from app.issues.models import HoaxStatus, Issue, IssueHistory, IssueHourly, IssueMention, Stage, Status
 from app.issues.schemas import (
@@ -29,6 +30,7 @@ from app.issues.schemas import (
     TimelineBucket,
 )
 from app.mentions.models import Mention
+from app.plans.clarification import has_approved_clarification
 from app.reference.models import Agency
 
 Sort = Literal["priority", "last_seen"]
@@ -36,21 +38,12 @@ StatusFilter = Literal["open", "any", "new", "triaged", "monitoring", "handling"
 
 
 def etag(issue: Issue) -> str:
-    return f'"issue-{issue.id}-v{issue.version}"'
+    return concurrency.etag("issue", issue.id, issue.version)
 
 
 def check_if_match(issue: Issue, if_match: str | None) -> None:
     """Optimistic concurrency: the client must send the ETag it read (428 without, 412 when stale)."""
-    if if_match is None:
-        raise PreconditionRequired(
-            "Send the issue's ETag in If-Match: read the issue, then change it.", code="IF_MATCH_REQUIRED"
-        )
-    tags = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
-    if "*" not in tags and etag(issue) not in tags:
-        raise PreconditionFailed(
-            f"The issue changed since you read it (now {etag(issue)}); read it again, then reapply.",
-            code="ISSUE_CHANGED",
-        )
+    concurrency.check_if_match(etag(issue), if_match, what="issue")
 
 
 def get_issue(session: Session, issue_id: int, *, for_update: bool = False) -> Issue:
@@ -215,6 +208,14 @@ def update_issue(
         raise UnprocessableEntity(
             "A confirmed or clarified hoax needs hoax_evidence: links to the clarification or debunk.",
             code="HOAX_EVIDENCE_REQUIRED",
+        )
+    closing = fields.get("status") in (Status.resolved, Status.archived)
+    hoax = fields.get("hoax_status", issue.hoax_status)
+    if closing and hoax == HoaxStatus.confirmed and not has_approved_clarification(session, issue.id):
+        raise Conflict(
+            "The issue is a confirmed hoax: approve a clarification statement (narasi tunggal) before "
+            "resolving or archiving it.",
+            code="CLARIFICATION_REQUIRED",
         )
     for name, value in fields.items():
         old = getattr(issue, name)

@@ -1,0 +1,1 @@
+"""Response plans: the recommended answer to an issue, its tasks, statements and evaluation."""

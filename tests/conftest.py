@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -174,6 +175,20 @@ def app(connection: Connection, settings: Settings) -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as test_client:
         yield test_client
+
+
+@contextmanager
+def live_app(databases: DatabaseFactory, *scopes: Scope, name: str) -> Iterator[tuple[FastAPI, str]]:
+    """An app on a private migrated database with real commits (not rolled back), and a key for it."""
+    url = databases.create()
+    settings = test_settings(url, db_pool_size=20)
+    database = Database(build_engine(settings))
+    with database.session() as session:
+        _, key = create_client(session, name=name, agency="diskominfo", scopes=scopes)
+    try:
+        yield create_app(settings, database), key
+    finally:
+        database.dispose()
 
 
 KeyMaker = Callable[..., str]

@@ -14,12 +14,9 @@ from fastapi import FastAPI
 from sqlmodel import func, select
 
 from app.auth.models import Scope
-from app.auth.service import create_client
-from app.db import Database, build_engine
 from app.idempotency.models import IdempotencyRecord
-from app.main import create_app
 from app.mentions.models import Mention
-from tests.conftest import DatabaseFactory, test_settings
+from tests.conftest import DatabaseFactory, live_app
 from tests.factories import mention_payload
 
 pytestmark = pytest.mark.concurrency
@@ -27,19 +24,9 @@ CONCURRENT = 50
 
 
 @pytest.fixture
-def live_app(databases: DatabaseFactory) -> Iterator[tuple[FastAPI, str]]:
-    url = databases.create()
-    settings = test_settings(url, db_pool_size=20)
-    database = Database(build_engine(settings))
-    with database.session() as session:
-        _, key = create_client(
-            session,
-            name="Crawler paralel",
-            agency="diskominfo",
-            scopes=[Scope.mentions_write, Scope.mentions_read],
-        )
-    yield create_app(settings, database), key
-    database.dispose()
+def live(databases: DatabaseFactory) -> Iterator[tuple[FastAPI, str]]:
+    with live_app(databases, Scope.mentions_write, Scope.mentions_read, name="Crawler paralel") as pair:
+        yield pair
 
 
 async def _post_many(app: FastAPI, path: str, payload: Any, headers: dict[str, str]) -> list[httpx.Response]:
@@ -58,8 +45,8 @@ def _count(app: FastAPI, model: type[Any]) -> int:
         return int(session.exec(select(func.count()).select_from(model)).one())
 
 
-def test_same_idempotency_key_fifty_times_makes_one_row(live_app: tuple[FastAPI, str]) -> None:
-    app, key = live_app
+def test_same_idempotency_key_fifty_times_makes_one_row(live: tuple[FastAPI, str]) -> None:
+    app, key = live
     headers = {"Authorization": f"Bearer {key}", "Idempotency-Key": "serentak-50"}
     # No external_id and no URL: only the idempotency key can stop a second row.
     payload = mention_payload(external_id=None, url=None)
@@ -72,8 +59,8 @@ def test_same_idempotency_key_fifty_times_makes_one_row(live_app: tuple[FastAPI,
     assert _count(app, IdempotencyRecord) == 1
 
 
-def test_same_mention_fifty_times_without_key_makes_one_row(live_app: tuple[FastAPI, str]) -> None:
-    app, key = live_app
+def test_same_mention_fifty_times_without_key_makes_one_row(live: tuple[FastAPI, str]) -> None:
+    app, key = live
     responses = asyncio.run(
         _post_many(app, "/v1/mentions", mention_payload(), {"Authorization": f"Bearer {key}"})
     )
@@ -82,8 +69,8 @@ def test_same_mention_fifty_times_without_key_makes_one_row(live_app: tuple[Fast
     assert _count(app, Mention) == 1
 
 
-def test_same_batch_fifty_times_stores_each_item_once(live_app: tuple[FastAPI, str]) -> None:
-    app, key = live_app
+def test_same_batch_fifty_times_stores_each_item_once(live: tuple[FastAPI, str]) -> None:
+    app, key = live
     batch = {"items": [mention_payload() for _ in range(20)]}
     responses = asyncio.run(_post_many(app, "/v1/mentions/batch", batch, {"Authorization": f"Bearer {key}"}))
     assert {r.status_code for r in responses} == {200}
@@ -91,11 +78,11 @@ def test_same_batch_fifty_times_stores_each_item_once(live_app: tuple[FastAPI, s
     assert _count(app, Mention) == 20
 
 
-def test_first_reports_of_one_story_arriving_at_once_open_one_issue(live_app: tuple[FastAPI, str]) -> None:
+def test_first_reports_of_one_story_arriving_at_once_open_one_issue(live: tuple[FastAPI, str]) -> None:
     """Twenty outlets report the same new story at the same moment: one issue, not twenty."""
     from app.issues.models import Issue
 
-    app, key = live_app
+    app, key = live
     title = "Banjir Rendam Ratusan Rumah di Sempaja, BPBD Samarinda Evakuasi Lansia"
     text = (
         "Hujan deras sejak dini hari membuat Sungai Karang Mumus meluap. Ratusan rumah di Sempaja Selatan "

@@ -1,7 +1,8 @@
-"""Recommending a response plan: SCCT cluster, strategy, phases and default tasks, from the issue's facts alone."""
+"""Recommending a response plan: SCCT cluster, strategy, phases and default tasks from an issue's facts."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from typing import Any
 
@@ -288,6 +289,20 @@ def test_confirmed_hoax_that_accuses_officials_of_corruption_stays_victim() -> N
     assert phase(rec, Phase.penyesalan).skipped
 
 
+def test_an_unverified_allegation_of_corruption_is_not_apologised_for() -> None:
+    facts = dataclasses.replace(hoax_accusing_governor(), hoax_status="suspected", hoax_evidence=())
+    rec = recommend.recommend(facts, REGIONAL)
+    assert rec.crisis_cluster is Cluster.victim
+    assert Strategy.rebuild not in rec.strategy and Strategy.deny not in rec.strategy
+    assert phase(rec, Phase.penyesalan).skipped
+    assert not any(t.phase is Phase.penyesalan for t in rec.tasks)
+    # Once the officers find the allegation true, they set the cluster and the apology follows.
+    proven = recommend.recommend(
+        facts, REGIONAL, cluster=Cluster.preventable, cluster_reason="Inspektorat membenarkan dugaan itu."
+    )
+    assert Strategy.rebuild in proven.strategy and not phase(proven, Phase.penyesalan).skipped
+
+
 def test_suspected_hoax_is_victim() -> None:
     cluster, reason = recommend.cluster_of(suspected_hoax())
     assert cluster is Cluster.victim
@@ -306,11 +321,6 @@ def test_good_news_with_a_crisis_signal_is_not_an_opportunity() -> None:
     assert cluster is Cluster.accidental
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="is_crisis() ignores hoax_suspected, so a suspected hoax posing as good news (fake beasiswa link) "
-    "is treated as an opportunity and bolstered/amplified (app/plans/recommend.py is_crisis)",
-)
 def test_fake_good_news_suspected_as_hoax_is_not_amplified() -> None:
     facts = make_facts(
         topic="pendidikan",
@@ -418,10 +428,23 @@ def test_officer_cannot_deny_without_a_confirmed_hoax_with_evidence(facts: Issue
 
 def test_officer_may_deny_a_confirmed_hoax_with_evidence() -> None:
     facts = confirmed_hoax()
-    strategy, reasons = recommend.strategy_for(facts, Cluster.victim, requested=[Strategy.deny, Strategy.deny])
-    assert strategy == [Strategy.deny]
-    assert [r.code for r in reasons] == ["strategy_officer"]
+    strategy, reasons = recommend.strategy_for(
+        facts, Cluster.victim, requested=[Strategy.deny, Strategy.deny]
+    )
+    # The officer's deny is kept (once); public safety is touched, so instructing information still leads.
+    assert strategy == [Strategy.instructing_information, Strategy.deny]
+    assert [r.code for r in reasons] == ["strategy_officer", "instructing_first"]
     assert "deny" in reasons[0].id
+
+
+def test_an_officers_strategy_keeps_instructing_information_first_only_when_safety_is_touched() -> None:
+    safe = dataclasses.replace(confirmed_hoax(), impact={"public_safety": 0, "public_trust": 2})
+    strategy, reasons = recommend.strategy_for(safe, Cluster.victim, requested=[Strategy.deny])
+    assert strategy == [Strategy.deny] and [r.code for r in reasons] == ["strategy_officer"]
+    reordered, _ = recommend.strategy_for(
+        confirmed_hoax(), Cluster.victim, requested=[Strategy.deny, Strategy.instructing_information]
+    )
+    assert reordered == [Strategy.instructing_information, Strategy.deny]
 
 
 # --- phases ---------------------------------------------------------------------------------------------
@@ -689,4 +712,3 @@ def test_every_reason_is_written_in_indonesian_and_english() -> None:
         assert reason.en.strip(), reason
         assert reason.id != reason.en, reason
         assert reason.as_dict() == {"code": reason.code, "id": reason.id, "en": reason.en}
-

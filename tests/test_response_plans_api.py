@@ -609,3 +609,20 @@ def test_plans_need_their_scopes(
     )
     assert [e["action"] for e in ok(audit)["items"]] == ["plan.created"]
     assert client.get("/v1/response-plans/999999", headers=officer).status_code == 404
+
+
+def test_the_agency_an_officer_assigned_leads_the_tasks(
+    client: TestClient, clock: Clock, writer: Headers, officer: Headers
+) -> None:
+    issue_id = flood_issue(client, writer, officer)
+    issue = client.get(f"/v1/issues/{issue_id}", headers=officer)
+    ok(
+        client.patch(
+            f"/v1/issues/{issue_id}",
+            json={"assigned_agency": "dpupr-pera", "reason": "Tanggul Karang Mumus jebol: PUPR memimpin."},
+            headers={**officer, "If-Match": issue.headers["ETag"]},
+        )
+    )
+    plan = ok(client.post(f"/v1/issues/{issue_id}/response-plans", headers=officer), 201)
+    verify = [t["agency"] for t in phase(plan, "kenali")["tasks"] if t["template"] == "kenali.verify"]
+    assert verify[0] == "dpupr-pera" and "bpbd" in verify

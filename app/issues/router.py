@@ -33,6 +33,7 @@ from app.issues.schemas import (
 from app.openapi import problems
 from app.pagination import CursorCodec, scope_of
 from app.reference.catalog import RegionCode
+from app.responses import model_response
 
 router = APIRouter(prefix="/v1/issues", tags=["issues"])
 
@@ -48,12 +49,17 @@ def valid_issue(issue_id: int, session: SessionDep) -> Issue:
     return service.get_issue(session, issue_id)
 
 
-def locked_issue(issue_id: int, session: SessionDep) -> Issue:
+def locked(session: SessionDep, issue_id: int) -> Issue:
+    """The issue, row-locked for the rest of the request (PostgreSQL).
+
+    Called inside the endpoint, never as a dependency: a dependency runs in one worker thread and the endpoint
+    in another, so a request would hold the lock while waiting for a second thread, and a burst of requests
+    on one issue could take every thread and wait for each other forever.
+    """
     return service.get_issue(session, issue_id, for_update=True)
 
 
 ExistingIssue = Annotated[Issue, Depends(valid_issue)]
-LockedIssue = Annotated[Issue, Depends(locked_issue)]
 
 
 def _limit(limit: int, maximum: int) -> int:
@@ -62,9 +68,9 @@ def _limit(limit: int, maximum: int) -> int:
     return min(limit, maximum)
 
 
-def _answer(response: Response, issue: Issue) -> IssuePublic:
+def _answer(response: Response, issue: Issue, *, status_code: int = 200) -> Response:
     response.headers["ETag"] = service.etag(issue)
-    return service.public(issue)
+    return model_response(service.public(issue), response, status_code=status_code)
 
 
 @router.get("", responses=problems(400))
@@ -147,26 +153,33 @@ def list_issues(
     return IssuePage(items=[service.list_item(issue, now) for issue in issues], next_cursor=next_cursor)
 
 
-@router.get("/{issue_id}", responses={**problems(404), 200: {"headers": _ETAG_HEADER}})
-def get_issue(issue: ExistingIssue, response: Response, _reader: Reader) -> IssuePublic:
+@router.get(
+    "/{issue_id}", responses={**problems(404), 200: {"headers": _ETAG_HEADER}}, response_model=IssuePublic
+)
+def get_issue(issue: ExistingIssue, response: Response, _reader: Reader) -> Response:
     """Read one issue, with its aggregated classification, life-cycle stage and workflow status."""
     return _answer(response, issue)
 
 
-@router.patch("/{issue_id}", responses={**problems(404, 412, 422, 428), 200: {"headers": _ETAG_HEADER}})
+@router.patch(
+    "/{issue_id}",
+    responses={**problems(404, 412, 422, 428), 200: {"headers": _ETAG_HEADER}},
+    response_model=IssuePublic,
+)
 def update_issue(
-    issue: LockedIssue,
+    issue_id: int,
     body: IssueUpdate,
     session: SessionDep,
     principal: Triage,
     response: Response,
     if_match: IfMatch = None,
-) -> IssuePublic:
+) -> Response:
     """Edit title, summary, workflow status, assigned agency or hoax status.
 
     Needs `If-Match` with the `ETag` you read (`428` without it, `412` when the issue changed meanwhile).
     Each change is kept in the issue's history with who made it and the optional `reason`.
     """
+    issue = locked(session, issue_id)
     service.check_if_match(issue, if_match)
     service.update_issue(session, issue, body, principal, utcnow())
     session.flush()
@@ -220,21 +233,24 @@ def issue_history(issue: ExistingIssue, session: SessionDep, _reader: Reader) ->
 
 
 @router.post(
-    "/{issue_id}/classification", responses={**problems(404, 412, 422), 200: {"headers": _ETAG_HEADER}}
+    "/{issue_id}/classification",
+    responses={**problems(404, 412, 422), 200: {"headers": _ETAG_HEADER}},
+    response_model=IssuePublic,
 )
 def override_classification(
-    issue: LockedIssue,
+    issue_id: int,
     body: ClassificationOverride,
     session: SessionDep,
     principal: Triage,
     response: Response,
     if_match: IfMatch = None,
-) -> IssuePublic:
+) -> Response:
     """Set the issue's level and/or impact dimensions as an officer, with a required reason.
 
     The officer's classification holds until cleared (`DELETE`); the machine verdict keeps updating beside
     it in `classification`. `If-Match` is optional here; when sent it must match.
     """
+    issue = locked(session, issue_id)
     if if_match is not None:
         service.check_if_match(issue, if_match)
     service.set_override(session, issue, body, principal, utcnow())
@@ -242,29 +258,39 @@ def override_classification(
     return _answer(response, issue)
 
 
-@router.delete("/{issue_id}/classification", responses={**problems(404), 200: {"headers": _ETAG_HEADER}})
+@router.delete(
+    "/{issue_id}/classification",
+    responses={**problems(404), 200: {"headers": _ETAG_HEADER}},
+    response_model=IssuePublic,
+)
 def clear_classification(
-    issue: LockedIssue,
+    issue_id: int,
     session: SessionDep,
     principal: Triage,
     response: Response,
     reason: Annotated[str | None, Query(min_length=5, max_length=2000)] = None,
-) -> IssuePublic:
+) -> Response:
     """Clear the officer's classification: the machine's level applies again."""
+    issue = locked(session, issue_id)
     service.clear_override(session, issue, principal, reason, utcnow())
     session.flush()
     return _answer(response, issue)
 
 
-@router.post("/{issue_id}/merge", responses={**problems(404, 422), 200: {"headers": _ETAG_HEADER}})
+@router.post(
+    "/{issue_id}/merge",
+    responses={**problems(404, 422), 200: {"headers": _ETAG_HEADER}},
+    response_model=IssuePublic,
+)
 def merge_issues(
-    issue: LockedIssue, body: MergeRequest, session: SessionDep, principal: Triage, response: Response
-) -> IssuePublic:
+    issue_id: int, body: MergeRequest, session: SessionDep, principal: Triage, response: Response
+) -> Response:
     """Fold other issues (the same story) into this one.
 
     Their mentions move here; counts, timeline, history and classification are recomputed. The merged issues
     are archived with `merged_into` pointing here.
     """
+    issue = locked(session, issue_id)
     if issue.merged_into is not None:
         raise UnprocessableEntity(
             f"Issue {issue.id} was merged into {issue.merged_into}; merge into that one.",
@@ -282,12 +308,14 @@ def merge_issues(
         **problems(404, 422),
         201: {"headers": {"Location": {"description": "The new issue.", "schema": {"type": "string"}}}},
     },
+    response_model=IssuePublic,
 )
 def split_issue(
-    issue: LockedIssue, body: SplitRequest, session: SessionDep, principal: Triage, response: Response
-) -> IssuePublic:
+    issue_id: int, body: SplitRequest, session: SessionDep, principal: Triage, response: Response
+) -> Response:
     """Move some of the issue's mentions into a new issue (a different story); answers with the new issue."""
+    issue = locked(session, issue_id)
     new = service.split(session, issue, body.mention_ids, principal, body.title, body.reason, utcnow())
     session.flush()
     response.headers["Location"] = f"/v1/issues/{new.id}"
-    return _answer(response, new)
+    return _answer(response, new, status_code=201)

@@ -35,19 +35,9 @@ def valid_plan(plan_id: int, session: SessionDep) -> ResponsePlan:
     return service.get_plan(session, plan_id)
 
 
-def locked_plan(plan_id: int, session: SessionDep) -> ResponsePlan:
-    return service.get_plan(session, plan_id, for_update=True)
-
-
 def valid_task(task_id: int, session: SessionDep) -> PlanTask:
     return tasks.get_task(session, task_id)
 
 
-def locked_task(task_id: int, session: SessionDep) -> PlanTask:
-    return tasks.get_task(session, task_id, for_update=True)
-
-
 ExistingPlan = Annotated[ResponsePlan, Depends(valid_plan)]
-LockedPlan = Annotated[ResponsePlan, Depends(locked_plan)]
 ExistingTask = Annotated[PlanTask, Depends(valid_task)]
-LockedTask = Annotated[PlanTask, Depends(locked_task)]

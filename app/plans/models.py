@@ -23,6 +23,7 @@ class ResponsePlan(SQLModel, table=True):
     level: str = Field(max_length=16)
     crisis_cluster: str | None = Field(default=None, max_length=16)
     cluster_set_by: str = Field(default="machine", max_length=16, description="`machine` or `officer`.")
+    cluster_reason: str | None = Field(default=None, max_length=2000, description="The officer's reason.")
     strategy: list[str] = Field(sa_column=Column(JSONVariant, nullable=False))
     # [{code, id, en}]: why this cluster and strategy, in both languages.
     rationale: list[dict[str, Any]] = Field(sa_column=Column(JSONVariant, nullable=False))

@@ -158,20 +158,29 @@ def _found(terms: Sequence[str], text: str) -> list[str]:
 
 
 def is_crisis(facts: IssueFacts) -> bool:
-    return bool(CRISIS_SIGNALS & facts.signals.keys()) or facts.hoax_status in ("suspected", "confirmed")
+    return bool(CRISIS_SIGNALS & facts.signals.keys()) or is_hoax(facts)
+
+
+def is_hoax(facts: IssueFacts) -> bool:
+    """Confirmed, or suspected by officers or by the classifier."""
+    return facts.hoax_status in ("suspected", "confirmed") or facts.hoax_suspected
 
 
 _HOAX_REASON = Reason(
     "cluster_victim_hoax",
-    "Isu berupa informasi yang diduga atau terbukti hoaks dan menyasar pemerintah: klaster korban (victim).",
-    "The issue is suspected or confirmed misinformation aimed at the government: victim cluster.",
+    "Isu berupa informasi yang diduga atau terbukti hoaks dan menyasar pemerintah: klaster korban (victim). "
+    "Bila tuduhan di dalamnya ternyata benar, ubah klaster menjadi preventable.",
+    "The issue is suspected or confirmed misinformation aimed at the government: victim cluster. If an "
+    "allegation in it proves true, change the cluster to preventable.",
 )
 
 
 def cluster_of(facts: IssueFacts) -> tuple[Cluster | None, Reason]:
     """The suggested cluster and why. None: no crisis at all (good news with reach)."""
-    if hoax_confirmed(facts):
-        # A confirmed hoax that accuses officials is still a hoax: the government is its target.
+    if is_hoax(facts):
+        # A hoax that accuses officials is still a hoax: the government is its target. While it is only
+        # suspected, nobody apologises for an unverified allegation; if it proves true, an officer changes
+        # the cluster to preventable.
         return Cluster.victim, _HOAX_REASON
     fault = [*_evidence(facts, FAULT_SIGNALS), *_found(templates()[1], facts.text)]
     if facts.opportunity and not is_crisis(facts) and not fault:
@@ -189,8 +198,6 @@ def cluster_of(facts: IssueFacts) -> tuple[Cluster | None, Reason]:
             f"There are signs of fault or misconduct by government officials ({words}): preventable cluster; "
             "the public will hold the government responsible.",
         )
-    if facts.hoax_status in ("suspected", "confirmed") or facts.hoax_suspected:
-        return Cluster.victim, _HOAX_REASON
     natural = _evidence(facts, VICTIM_SIGNALS)
     if facts.topic in NATURAL_TOPICS or natural:
         words = ", ".join(natural[:4]) or TOPICS[Topic(facts.topic)].name_id.lower()
@@ -238,27 +245,27 @@ def strategy_for(
                 "deny is only for a hoax confirmed with evidence: set the issue's hoax_status to confirmed "
                 "with hoax_evidence first."
             )
-        return picked, [
+        told = [
             Reason(
                 "strategy_officer",
                 "Strategi dipilih oleh petugas: " + ", ".join(picked) + ".",
                 "Strategy chosen by the officer: " + ", ".join(picked) + ".",
             )
         ]
+        if facts.impact.get("public_safety", 0) >= 1 and cluster is not None:
+            # Whatever else is said, people first learn what to do to stay safe.
+            picked = [
+                Strategy.instructing_information,
+                *(s for s in picked if s is not Strategy.instructing_information),
+            ]
+            told.append(_instructing_reason(facts.impact["public_safety"]))
+        return picked, told
     chosen: list[Strategy] = []
     reasons: list[Reason] = []
     safety = facts.impact.get("public_safety", 0)
     if safety >= 1 and cluster is not None:
         chosen.append(Strategy.instructing_information)
-        reasons.append(
-            Reason(
-                "instructing_first",
-                f"Keselamatan publik terdampak (skor {safety}/3): informasi instruktif lebih dulu — apa yang "
-                "harus dilakukan warga dan ke mana mencari bantuan — sebelum membahas tanggung jawab.",
-                f"Public safety is touched (score {safety}/3): instructing information first — what people "
-                "must do and where to get help — before anything about responsibility.",
-            )
-        )
+        reasons.append(_instructing_reason(safety))
     if cluster is None:
         chosen.append(Strategy.bolster)
         reasons.append(
@@ -291,7 +298,7 @@ def strategy_for(
                 "returns.",
             )
         )
-    elif facts.hoax_status in ("suspected", "confirmed") or facts.hoax_suspected:
+    elif is_hoax(facts):
         if hoax_confirmed(facts):
             chosen.append(Strategy.deny)
             reasons.append(
@@ -327,6 +334,16 @@ def strategy_for(
             )
         )
     return chosen, reasons
+
+
+def _instructing_reason(safety: int) -> Reason:
+    return Reason(
+        "instructing_first",
+        f"Keselamatan publik terdampak (skor {safety}/3): informasi instruktif lebih dulu — apa yang harus "
+        "dilakukan warga dan ke mana mencari bantuan — sebelum membahas tanggung jawab.",
+        f"Public safety is touched (score {safety}/3): instructing information first — what people must do "
+        "and where to get help — before anything about responsibility.",
+    )
 
 
 def phases_for(cluster: Cluster | None) -> list[PhaseDraft]:
@@ -389,8 +406,7 @@ def _applies(
         return False
     if "strategy" in when and not set(when["strategy"]) & set(strategy):
         return False
-    hoax = facts.hoax_status in ("suspected", "confirmed") or facts.hoax_suspected
-    if "hoax" in when and when["hoax"] != hoax:
+    if "hoax" in when and when["hoax"] != is_hoax(facts):
         return False
     return not ("opportunity" in when and when["opportunity"] != (cluster is None))
 

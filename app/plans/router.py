@@ -11,14 +11,13 @@ from app.db import SessionDep
 from app.deps import NowDep
 from app.errors import Conflict
 from app.issues import service as issues
-from app.issues.router import ExistingIssue, LockedIssue
+from app.issues.router import ExistingIssue, locked
 from app.openapi import problems
 from app.plans import service
 from app.plans.deps import (
     ETAG_HEADER,
     ExistingPlan,
     IfMatch,
-    LockedPlan,
     PlanApprover,
     PlanningDep,
     PlanReader,
@@ -36,6 +35,7 @@ from app.plans.schemas import (
     PlanUpdate,
     ReasonBody,
 )
+from app.responses import model_response
 
 router = APIRouter(tags=["response plans"])
 
@@ -50,27 +50,34 @@ _CREATED: dict[int | str, dict[str, Any]] = {
 
 
 def _answer(
-    now: NowDep, response: Response, session: SessionDep, plan: ResponsePlan, planning: PlanningDep
-) -> PlanPublic:
+    now: NowDep,
+    response: Response,
+    session: SessionDep,
+    plan: ResponsePlan,
+    planning: PlanningDep,
+    *,
+    status_code: int = 200,
+) -> Response:
     session.flush()
     response.headers["ETag"] = service.etag(plan)
-    return service.public(session, plan, planning, now)
+    return model_response(service.public(session, plan, planning, now), response, status_code=status_code)
 
 
 @router.post(
     "/v1/issues/{issue_id}/response-plans",
     status_code=status.HTTP_201_CREATED,
     responses={**problems(404, 409, 422), **_CREATED},
+    response_model=PlanPublic,
 )
 def create_plan(
     now: NowDep,
-    issue: LockedIssue,
+    issue_id: int,
     session: SessionDep,
     principal: PlanWriter,
     planning: PlanningDep,
     response: Response,
     body: Annotated[PlanCreate | None, Body()] = None,
-) -> PlanPublic:
+) -> Response:
     """Recommend a response plan for the issue and keep it as a draft the officer can edit.
 
     Send no body (or `{}`) for Sigap's recommendation: the SCCT crisis cluster, the strategy (instructing
@@ -80,9 +87,10 @@ def create_plan(
     An officer may set `crisis_cluster` (with `cluster_reason`) or `strategy`; `deny` needs a hoax confirmed
     with evidence. One open plan per issue: `409 PLAN_EXISTS` names it.
     """
+    issue = locked(session, issue_id)
     plan = service.create_plan(session, issue, body or PlanCreate(), principal, planning, now)
     response.headers["Location"] = f"/v1/response-plans/{plan.id}"
-    return _answer(now, response, session, plan, planning)
+    return _answer(now, response, session, plan, planning, status_code=201)
 
 
 @router.get("/v1/issues/{issue_id}/response-plans", responses=problems(404))
@@ -95,7 +103,11 @@ def list_plans(
     )
 
 
-@router.get("/v1/response-plans/{plan_id}", responses={**problems(404), 200: {"headers": ETAG_HEADER}})
+@router.get(
+    "/v1/response-plans/{plan_id}",
+    responses={**problems(404), 200: {"headers": ETAG_HEADER}},
+    response_model=PlanPublic,
+)
 def get_plan(
     now: NowDep,
     plan: ExistingPlan,
@@ -103,7 +115,7 @@ def get_plan(
     _reader: PlanReader,
     planning: PlanningDep,
     response: Response,
-) -> PlanPublic:
+) -> Response:
     """Read a plan with its phases, tasks, SLA deadlines and the actions allowed now."""
     return _answer(now, response, session, plan, planning)
 
@@ -111,23 +123,25 @@ def get_plan(
 @router.patch(
     "/v1/response-plans/{plan_id}",
     responses={**problems(404, 409, 412, 422, 428), 200: {"headers": ETAG_HEADER}},
+    response_model=PlanPublic,
 )
 def update_plan(
     now: NowDep,
-    plan: LockedPlan,
+    plan_id: int,
     body: PlanUpdate,
     session: SessionDep,
     principal: PlanWriter,
     planning: PlanningDep,
     response: Response,
     if_match: IfMatch = None,
-) -> PlanPublic:
+) -> Response:
     """Change a draft's crisis cluster and/or strategy.
 
     The recommendation is worked out again for the new choice: rationale, phases (*penyesalan* switches on
     for `preventable`) and the template tasks nobody has edited; tasks officers edited or added stay.
     Needs `If-Match` (`428` without it, `412` when the plan changed meanwhile).
     """
+    plan = service.get_plan(session, plan_id, for_update=True)  # see issues.router.locked
     check_if_match(service.etag(plan), if_match, what="plan")
     issue = issues.get_issue(session, plan.issue_id)
     service.update_plan(session, plan, issue, body, principal, planning, now)
@@ -136,7 +150,7 @@ def update_plan(
 
 def _act(
     now: NowDep,
-    plan: ResponsePlan,
+    plan_id: int,
     action: PlanAction,
     session: SessionDep,
     principal: PlanWriter,
@@ -144,7 +158,8 @@ def _act(
     response: Response,
     if_match: str | None,
     **extra: str | None,
-) -> PlanPublic:
+) -> Response:
+    plan = service.get_plan(session, plan_id, for_update=True)  # see issues.router.locked
     check_if_match(service.etag(plan), if_match, what="plan", required=False)
     service.transition(session, plan, action, principal, now, **extra)
     return _answer(now, response, session, plan, planning)
@@ -153,80 +168,84 @@ def _act(
 _ACTION_RESPONSES = {**problems(403, 404, 409, 412), 200: {"headers": ETAG_HEADER}}
 
 
-@router.post("/v1/response-plans/{plan_id}/submit", responses=_ACTION_RESPONSES)
+@router.post("/v1/response-plans/{plan_id}/submit", responses=_ACTION_RESPONSES, response_model=PlanPublic)
 def submit_plan(
     now: NowDep,
-    plan: LockedPlan,
+    plan_id: int,
     session: SessionDep,
     principal: PlanWriter,
     planning: PlanningDep,
     response: Response,
     body: Annotated[NoteBody | None, Body()] = None,
     if_match: IfMatch = None,
-) -> PlanPublic:
+) -> Response:
     """Submit the draft for approval (`draft` → `submitted`)."""
     note = body.note if body else None
-    return _act(now, plan, PlanAction.submit, session, principal, planning, response, if_match, reason=note)
+    return _act(
+        now, plan_id, PlanAction.submit, session, principal, planning, response, if_match, reason=note
+    )
 
 
-@router.post("/v1/response-plans/{plan_id}/approve", responses=_ACTION_RESPONSES)
+@router.post("/v1/response-plans/{plan_id}/approve", responses=_ACTION_RESPONSES, response_model=PlanPublic)
 def approve_plan(
     now: NowDep,
-    plan: LockedPlan,
+    plan_id: int,
     session: SessionDep,
     principal: PlanApprover,
     planning: PlanningDep,
     response: Response,
     body: Annotated[NoteBody | None, Body()] = None,
     if_match: IfMatch = None,
-) -> PlanPublic:
+) -> Response:
     """Approve the submitted plan (`submitted` → `approved`); another client than the submitter must do it."""
     note = body.note if body else None
-    return _act(now, plan, PlanAction.approve, session, principal, planning, response, if_match, reason=note)
+    return _act(
+        now, plan_id, PlanAction.approve, session, principal, planning, response, if_match, reason=note
+    )
 
 
-@router.post("/v1/response-plans/{plan_id}/reject", responses=_ACTION_RESPONSES)
+@router.post("/v1/response-plans/{plan_id}/reject", responses=_ACTION_RESPONSES, response_model=PlanPublic)
 def reject_plan(
     now: NowDep,
-    plan: LockedPlan,
+    plan_id: int,
     body: ReasonBody,
     session: SessionDep,
     principal: PlanApprover,
     planning: PlanningDep,
     response: Response,
     if_match: IfMatch = None,
-) -> PlanPublic:
+) -> Response:
     """Send the submitted plan back to draft with the reason (`submitted` → `draft`)."""
     return _act(
-        now, plan, PlanAction.reject, session, principal, planning, response, if_match, reason=body.reason
+        now, plan_id, PlanAction.reject, session, principal, planning, response, if_match, reason=body.reason
     )
 
 
-@router.post("/v1/response-plans/{plan_id}/activate", responses=_ACTION_RESPONSES)
+@router.post("/v1/response-plans/{plan_id}/activate", responses=_ACTION_RESPONSES, response_model=PlanPublic)
 def activate_plan(
     now: NowDep,
-    plan: LockedPlan,
+    plan_id: int,
     session: SessionDep,
     principal: PlanWriter,
     planning: PlanningDep,
     response: Response,
     if_match: IfMatch = None,
-) -> PlanPublic:
+) -> Response:
     """Start carrying out the approved plan (`approved` → `active`); the issue's status becomes `handling`."""
-    return _act(now, plan, PlanAction.activate, session, principal, planning, response, if_match)
+    return _act(now, plan_id, PlanAction.activate, session, principal, planning, response, if_match)
 
 
-@router.post("/v1/response-plans/{plan_id}/complete", responses=_ACTION_RESPONSES)
+@router.post("/v1/response-plans/{plan_id}/complete", responses=_ACTION_RESPONSES, response_model=PlanPublic)
 def complete_plan(
     now: NowDep,
-    plan: LockedPlan,
+    plan_id: int,
     body: CompleteBody,
     session: SessionDep,
     principal: PlanWriter,
     planning: PlanningDep,
     response: Response,
     if_match: IfMatch = None,
-) -> PlanPublic:
+) -> Response:
     """Close the active plan and record its evaluation with the officers' lessons learned.
 
     For a confirmed hoax an approved clarification must exist (`409 CLARIFICATION_REQUIRED`).
@@ -234,7 +253,7 @@ def complete_plan(
     """
     return _act(
         now,
-        plan,
+        plan_id,
         PlanAction.complete,
         session,
         principal,
@@ -245,20 +264,20 @@ def complete_plan(
     )
 
 
-@router.post("/v1/response-plans/{plan_id}/cancel", responses=_ACTION_RESPONSES)
+@router.post("/v1/response-plans/{plan_id}/cancel", responses=_ACTION_RESPONSES, response_model=PlanPublic)
 def cancel_plan(
     now: NowDep,
-    plan: LockedPlan,
+    plan_id: int,
     body: ReasonBody,
     session: SessionDep,
     principal: PlanWriter,
     planning: PlanningDep,
     response: Response,
     if_match: IfMatch = None,
-) -> PlanPublic:
+) -> Response:
     """Cancel an open plan, with the reason. A new plan can then be drafted for the issue."""
     return _act(
-        now, plan, PlanAction.cancel, session, principal, planning, response, if_match, reason=body.reason
+        now, plan_id, PlanAction.cancel, session, principal, planning, response, if_match, reason=body.reason
     )
 
 

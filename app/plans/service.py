@@ -118,7 +118,10 @@ def facts_of(issue: Issue) -> recommend.IssueFacts:
         hoax_evidence=tuple(issue.hoax_evidence or ()),
         hoax_suspected=issue.hoax_suspected,
         opportunity=issue.opportunity,
-        agencies=tuple(issue.agencies),
+        # The agency an officer assigned leads, before those the mentions named.
+        agencies=tuple(
+            dict.fromkeys([*([issue.assigned_agency] if issue.assigned_agency else []), *issue.agencies])
+        ),
         region_codes=tuple(issue.region_codes),
         text=f"{issue.title}\n{issue.summary}",
     )
@@ -202,6 +205,7 @@ def create_plan(
         level=level,
         crisis_cluster=advice.crisis_cluster,
         cluster_set_by="officer" if choice.crisis_cluster else "machine",
+        cluster_reason=choice.cluster_reason if choice.crisis_cluster else None,
         strategy=[s.value for s in advice.strategy],
         rationale=[r.as_dict() for r in advice.rationale],
         phases=[p.as_dict() for p in advice.phases],
@@ -253,13 +257,14 @@ def update_plan(
         return
     choice = PlanCreate(
         crisis_cluster=change.crisis_cluster if "crisis_cluster" in fields else _officer_cluster(plan),
-        cluster_reason=change.cluster_reason if "crisis_cluster" in fields else _officer_reason(plan),
+        cluster_reason=change.cluster_reason if "crisis_cluster" in fields else plan.cluster_reason,
         strategy=change.strategy,
     )
     advice = _recommendation(session, issue, choice)
     before = {"crisis_cluster": plan.crisis_cluster, "strategy": plan.strategy}
     plan.crisis_cluster = advice.crisis_cluster
     plan.cluster_set_by = "officer" if choice.crisis_cluster else "machine"
+    plan.cluster_reason = choice.cluster_reason if choice.crisis_cluster else None
     plan.strategy = [s.value for s in advice.strategy]
     plan.rationale = [r.as_dict() for r in advice.rationale]
     plan.phases = [p.as_dict() for p in advice.phases]
@@ -292,13 +297,6 @@ def _officer_cluster(plan: ResponsePlan) -> recommend.Cluster | None:
     if plan.cluster_set_by == "officer" and plan.crisis_cluster:
         return recommend.Cluster(plan.crisis_cluster)
     return None
-
-
-def _officer_reason(plan: ResponsePlan) -> str | None:
-    if plan.cluster_set_by != "officer":
-        return None
-    why = next((r for r in plan.rationale if r["code"] == "cluster_officer"), None)
-    return why["en"].partition("Reason: ")[2] if why else "set earlier"
 
 
 # --- life cycle -----------------------------------------------------------------------------------------

@@ -32,6 +32,8 @@ class Deadline(StrEnum):
 
 _SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|h|d|wd)\s*$")
 _CLOCK_UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
+# No SLA is longer than a year; a bigger number is a typo that would overflow the date arithmetic.
+_LONGEST = {"m": 366 * 24 * 60, "h": 366 * 24, "d": 366, "wd": 260}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +46,10 @@ class Span:
         match = _SPAN.match(text)
         if match is None or float(match.group(1)) <= 0:
             raise ValueError(f"{text!r} is not a span: write e.g. '30m', '3h', '2d' or '1wd' (working days)")
-        return cls(float(match.group(1)), match.group(2))
+        amount, unit = float(match.group(1)), match.group(2)
+        if amount > _LONGEST[unit]:
+            raise ValueError(f"{text!r} is longer than a year; no SLA should be")
+        return cls(amount, unit)
 
     @property
     def working_time(self) -> bool:
@@ -106,7 +111,7 @@ def policies(overrides: Mapping[str, Mapping[str, str | None]] | None = None) ->
         for name, text in changes.items():
             if name not in Deadline.__members__:
                 raise ValueError(f"unknown SLA deadline {name!r}; deadlines: {', '.join(Deadline)}")
-            if text is None and name in (Deadline.follow_up, Deadline.correction):
+            if not text and name in (Deadline.follow_up, Deadline.correction):
                 raise ValueError(f"the {name} deadline cannot be switched off")
             fields[name] = Span.parse(text) if text else None
         result[level] = replace(result[level], **fields)  # type: ignore[arg-type]

@@ -12,12 +12,11 @@ from app.deps import NowDep
 from app.issues import service as issues
 from app.issues.router import ExistingIssue
 from app.openapi import problems
-from app.plans import statements
+from app.plans import service, statements
 from app.plans.deps import (
     ETAG_HEADER,
     ExistingPlan,
     IfMatch,
-    LockedPlan,
     PlanApprover,
     PlanReader,
     PlanWriter,
@@ -26,18 +25,17 @@ from app.plans.drafting import StatementKind
 from app.plans.lifecycle import StatementAction, StatementStatus
 from app.plans.models import Statement
 from app.plans.schemas import ReasonBody, StatementCreate, StatementList, StatementPublic, StatementUpdate
+from app.responses import model_response
 
 router = APIRouter(tags=["statements"])
 
 
-def _answer(response: Response, session: SessionDep, statement: Statement) -> StatementPublic:
+def _answer(
+    response: Response, session: SessionDep, statement: Statement, *, status_code: int = 200
+) -> Response:
     session.flush()
     response.headers["ETag"] = etag("statement", statement.id, statement.version)
-    return statements.public(statement)
-
-
-def _locked(statement_id: int, session: SessionDep) -> Statement:
-    return statements.get_statement(session, statement_id, for_update=True)
+    return model_response(statements.public(statement), response, status_code=status_code)
 
 
 @router.post(
@@ -47,25 +45,27 @@ def _locked(statement_id: int, session: SessionDep) -> Statement:
         **problems(404, 409, 422),
         201: {"headers": {"Location": {"description": "The new version.", "schema": {"type": "string"}}}},
     },
+    response_model=StatementPublic,
 )
 def create_statement(
     now: NowDep,
-    plan: LockedPlan,
+    plan_id: int,
     body: StatementCreate,
     session: SessionDep,
     principal: PlanWriter,
     response: Response,
-) -> StatementPublic:
+) -> Response:
     """Write a new version of a statement; without `text`, Sigap drafts one in Bahasa Indonesia.
 
     Kinds: `holding_statement`, `press_release`, `clarification` (a hoax, citing the issue's `hoax_evidence`),
     `apology`, `instruction` (public-safety guidance). Drafts are filled with the issue's title, regions,
     agencies and the time in WITA, then edited by the officer and approved like plans.
     """
+    plan = service.get_plan(session, plan_id, for_update=True)  # see issues.router.locked
     issue = issues.get_issue(session, plan.issue_id)
     statement = statements.create_statement(session, plan, issue, body, principal, now)
     response.headers["Location"] = f"/v1/statements/{statement.id}"
-    return _answer(response, session, statement)
+    return _answer(response, session, statement, status_code=201)
 
 
 @router.get("/v1/response-plans/{plan_id}/statements", responses=problems(404))
@@ -90,10 +90,14 @@ def list_issue_statements(
     return StatementList(items=[statements.public(s) for s in rows])
 
 
-@router.get("/v1/statements/{statement_id}", responses={**problems(404), 200: {"headers": ETAG_HEADER}})
+@router.get(
+    "/v1/statements/{statement_id}",
+    responses={**problems(404), 200: {"headers": ETAG_HEADER}},
+    response_model=StatementPublic,
+)
 def get_statement(
     statement_id: int, session: SessionDep, _reader: PlanReader, response: Response
-) -> StatementPublic:
+) -> Response:
     """Read one statement version."""
     return _answer(response, session, statements.get_statement(session, statement_id))
 
@@ -101,6 +105,7 @@ def get_statement(
 @router.patch(
     "/v1/statements/{statement_id}",
     responses={**problems(404, 409, 412, 422, 428), 200: {"headers": ETAG_HEADER}},
+    response_model=StatementPublic,
 )
 def update_statement(
     now: NowDep,
@@ -110,9 +115,9 @@ def update_statement(
     principal: PlanWriter,
     response: Response,
     if_match: IfMatch = None,
-) -> StatementPublic:
+) -> Response:
     """Edit a draft's text. Needs `If-Match`. Submitted and approved versions are final: write a new one."""
-    statement = _locked(statement_id, session)
+    statement = statements.lock_statement(session, statement_id)
     check_if_match(etag("statement", statement.id, statement.version), if_match, what="statement")
     statements.update_text(session, statement, body.text, principal, now)
     return _answer(response, session, statement)
@@ -130,8 +135,8 @@ def _act(
     response: Response,
     if_match: str | None,
     reason: str | None = None,
-) -> StatementPublic:
-    statement = _locked(statement_id, session)
+) -> Response:
+    statement = statements.lock_statement(session, statement_id)
     check_if_match(
         etag("statement", statement.id, statement.version), if_match, what="statement", required=False
     )
@@ -139,7 +144,9 @@ def _act(
     return _answer(response, session, statement)
 
 
-@router.post("/v1/statements/{statement_id}/submit", responses=_ACTION_RESPONSES)
+@router.post(
+    "/v1/statements/{statement_id}/submit", responses=_ACTION_RESPONSES, response_model=StatementPublic
+)
 def submit_statement(
     now: NowDep,
     statement_id: int,
@@ -147,12 +154,14 @@ def submit_statement(
     principal: PlanWriter,
     response: Response,
     if_match: IfMatch = None,
-) -> StatementPublic:
+) -> Response:
     """Submit the draft for approval."""
     return _act(now, statement_id, StatementAction.submit, session, principal, response, if_match)
 
 
-@router.post("/v1/statements/{statement_id}/approve", responses=_ACTION_RESPONSES)
+@router.post(
+    "/v1/statements/{statement_id}/approve", responses=_ACTION_RESPONSES, response_model=StatementPublic
+)
 def approve_statement(
     now: NowDep,
     statement_id: int,
@@ -160,13 +169,15 @@ def approve_statement(
     principal: PlanApprover,
     response: Response,
     if_match: IfMatch = None,
-) -> StatementPublic:
+) -> Response:
     """Approve the submitted version: it becomes the current single narrative of its kind for the issue, and
     the version approved before it is `superseded`. Another client than the submitter must approve."""
     return _act(now, statement_id, StatementAction.approve, session, principal, response, if_match)
 
 
-@router.post("/v1/statements/{statement_id}/reject", responses=_ACTION_RESPONSES)
+@router.post(
+    "/v1/statements/{statement_id}/reject", responses=_ACTION_RESPONSES, response_model=StatementPublic
+)
 def reject_statement(
     now: NowDep,
     statement_id: int,
@@ -175,7 +186,7 @@ def reject_statement(
     principal: PlanApprover,
     response: Response,
     if_match: IfMatch = None,
-) -> StatementPublic:
+) -> Response:
     """Send the submitted version back to draft with the reason."""
     return _act(
         now, statement_id, StatementAction.reject, session, principal, response, if_match, body.reason

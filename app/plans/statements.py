@@ -24,7 +24,7 @@ from app.plans.lifecycle import (
 )
 from app.plans.models import ResponsePlan, Statement
 from app.plans.schemas import STATEMENT_KIND_LABELS, StatementCreate, StatementPublic
-from app.plans.service import InvalidTransition, announce, four_eyes, touch
+from app.plans.service import InvalidTransition, announce, four_eyes, get_plan, touch
 from app.plans.tasks import open_plan
 from app.reference.models import Agency, Region
 
@@ -37,6 +37,14 @@ def get_statement(session: Session, statement_id: int, *, for_update: bool = Fal
     if statement is None:
         raise NotFound(f"Statement {statement_id} does not exist.", code="STATEMENT_NOT_FOUND")
     return statement
+
+
+def lock_statement(session: Session, statement_id: int) -> Statement:
+    """The statement, after its plan, row-locked: all writes to an issue's statements happen under its one
+    open plan's lock, so two approvals of the same kind cannot both become current. The plan must be open."""
+    plan_id = get_statement(session, statement_id).plan_id
+    open_plan(get_plan(session, plan_id, for_update=True))
+    return get_statement(session, statement_id, for_update=True)
 
 
 def facts(session: Session, issue: Issue, now: datetime) -> drafting.StatementFacts:

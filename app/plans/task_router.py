@@ -19,8 +19,6 @@ from app.plans.deps import (
     ETAG_HEADER,
     ExistingTask,
     IfMatch,
-    LockedPlan,
-    LockedTask,
     PlanningDep,
     PlanReader,
     PlanWriter,
@@ -28,14 +26,17 @@ from app.plans.deps import (
 from app.plans.lifecycle import TaskStatus
 from app.plans.models import PlanTask
 from app.plans.schemas import TaskCreate, TaskPage, TaskPublic, TaskUpdate
+from app.responses import model_response
 
 router = APIRouter(tags=["tasks"])
 
 
-def _answer(now: NowDep, response: Response, session: SessionDep, task: PlanTask) -> TaskPublic:
+def _answer(
+    now: NowDep, response: Response, session: SessionDep, task: PlanTask, *, status_code: int = 200
+) -> Response:
     session.flush()
     response.headers["ETag"] = etag("task", task.id, task.version)
-    return service.task_public(task, now)
+    return model_response(service.task_public(task, now), response, status_code=status_code)
 
 
 @router.post(
@@ -45,20 +46,22 @@ def _answer(now: NowDep, response: Response, session: SessionDep, task: PlanTask
         **problems(404, 409, 422),
         201: {"headers": {"Location": {"description": "The new task.", "schema": {"type": "string"}}}},
     },
+    response_model=TaskPublic,
 )
 def add_task(
     now: NowDep,
-    plan: LockedPlan,
+    plan_id: int,
     body: TaskCreate,
     session: SessionDep,
     principal: PlanWriter,
     planning: PlanningDep,
     response: Response,
-) -> TaskPublic:
+) -> Response:
     """Add a task to an open plan: owner agency, phase, and a deadline (`due_at`, or an SLA `due_rule`)."""
+    plan = service.get_plan(session, plan_id, for_update=True)  # see issues.router.locked
     task = tasks.add_task(session, plan, body, principal, planning, now)
     response.headers["Location"] = f"/v1/tasks/{task.id}"
-    return _answer(now, response, session, task)
+    return _answer(now, response, session, task, status_code=201)
 
 
 @router.get("/v1/tasks", responses=problems(400))
@@ -116,31 +119,38 @@ def task_queue(
     return TaskPage(items=[service.task_public(t, now) for t in rows], next_cursor=next_cursor)
 
 
-@router.get("/v1/tasks/{task_id}", responses={**problems(404), 200: {"headers": ETAG_HEADER}})
+@router.get(
+    "/v1/tasks/{task_id}",
+    responses={**problems(404), 200: {"headers": ETAG_HEADER}},
+    response_model=TaskPublic,
+)
 def get_task(
     now: NowDep, task: ExistingTask, session: SessionDep, _reader: PlanReader, response: Response
-) -> TaskPublic:
+) -> Response:
     """Read one task."""
     return _answer(now, response, session, task)
 
 
 @router.patch(
-    "/v1/tasks/{task_id}", responses={**problems(404, 409, 412, 422), 200: {"headers": ETAG_HEADER}}
+    "/v1/tasks/{task_id}",
+    responses={**problems(404, 409, 412, 422), 200: {"headers": ETAG_HEADER}},
+    response_model=TaskPublic,
 )
 def update_task(
     now: NowDep,
-    task: LockedTask,
+    task_id: int,
     body: TaskUpdate,
     session: SessionDep,
     principal: PlanWriter,
     response: Response,
     if_match: IfMatch = None,
-) -> TaskPublic:
+) -> Response:
     """Report progress or change a task: `status` (`todo`, `in_progress`, `done`, `blocked` with a reason),
     title, notes, owner agency or deadline.
 
     `If-Match` is optional here (agency apps report status); when sent it must match.
     """
+    task = tasks.lock_task(session, task_id)
     check_if_match(etag("task", task.id, task.version), if_match, what="task", required=False)
     tasks.update_task(session, task, body, principal, now)
     return _answer(now, response, session, task)

@@ -29,6 +29,14 @@ def get_task(session: Session, task_id: int, *, for_update: bool = False) -> Pla
     return task
 
 
+def lock_task(session: Session, task_id: int) -> PlanTask:
+    """The task and its plan, row-locked in that order of plan first, as every writer takes them (the sweep
+    too), so two writers never wait for each other in a cycle."""
+    plan_id = get_task(session, task_id).plan_id
+    get_plan(session, plan_id, for_update=True)
+    return get_task(session, task_id, for_update=True)
+
+
 def open_plan(plan: ResponsePlan) -> None:
     if plan.status not in OPEN_PLAN_STATUSES:
         raise Conflict(
@@ -90,7 +98,7 @@ def add_task(
 def update_task(
     session: Session, task: PlanTask, change: TaskUpdate, principal: Principal, now: datetime
 ) -> ResponsePlan:
-    plan = get_plan(session, task.plan_id, for_update=True)
+    plan = get_plan(session, task.plan_id)  # locked by lock_task
     open_plan(plan)
     fields = change.model_dump(exclude_unset=True)
     if fields.get("agency"):
@@ -192,7 +200,7 @@ def sweep_overdue(session: Session, now: datetime) -> int:
     each task, so the event is written once.
     """
     candidates = session.exec(
-        select(PlanTask.id)
+        select(PlanTask.id, PlanTask.plan_id)
         .join(ResponsePlan, col(ResponsePlan.id) == col(PlanTask.plan_id))
         .where(
             col(PlanTask.status).in_(list(UNFINISHED_TASK_STATUSES)),
@@ -204,7 +212,8 @@ def sweep_overdue(session: Session, now: datetime) -> int:
         .limit(500)
     ).all()
     announced = 0
-    for task_id in candidates:
+    for task_id, plan_id in candidates:
+        plan = get_plan(session, plan_id, for_update=True)  # plan before task, as lock_task does
         claimed = session.execute(
             update(PlanTask)
             .where(col(PlanTask.id) == task_id, col(PlanTask.overdue_announced_at).is_(None))
@@ -215,7 +224,6 @@ def sweep_overdue(session: Session, now: datetime) -> int:
         task = session.get(PlanTask, task_id)
         assert task is not None
         session.refresh(task)
-        plan = get_plan(session, task.plan_id)
         plan.needs_attention = True
         _announce_task(session, None, "task.overdue", task, plan, {"due_at": task.due_at.isoformat()})
         announced += 1

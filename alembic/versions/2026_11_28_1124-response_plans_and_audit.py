@@ -1,8 +1,8 @@
 """response plans and audit
 
-Revision ID: 7a16c0c89797
+Revision ID: bd2b8a3314dc
 Revises: 9587eb80a64c
-Create Date: 2026-11-28 11:16:26.270858+00:00
+Create Date: 2026-11-28 11:24:12.125525+00:00
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 import app.db_types
 from sqlalchemy.dialects import postgresql
 
-revision: str = "7a16c0c89797"
+revision: str = "bd2b8a3314dc"
 down_revision: str | None = "9587eb80a64c"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.Column("level", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("crisis_cluster", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
         sa.Column("cluster_set_by", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("cluster_reason", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
         sa.Column(
             "strategy",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),

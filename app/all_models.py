@@ -19,6 +19,7 @@ from app.mentions.models import Mention, MentionRegion
 from app.outbox.models import OutboxEvent
 from app.plans.models import PlanTask, ResponsePlan, Statement
 from app.reference.models import Agency, Region
+from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 metadata = SQLModel.metadata
 
@@ -44,5 +45,8 @@ __all__ = [
     "Region",
     "ResponsePlan",
     "Statement",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "metadata",
 ]

@@ -187,6 +187,25 @@ def cmd_idempotency_purge(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    import anyio
+
+    from app.db import Database, build_engine
+    from app.worker import Worker
+
+    settings = get_settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    worker = Worker(Database(build_engine(settings)), settings)
+    if args.once:
+        print(worker.run_once())
+        worker.close()
+        return 0
+    anyio.run(worker.run)
+    return 0
+
+
 def cmd_tasks_sweep(_args: argparse.Namespace) -> int:
     from app.clock import utcnow
     from app.plans.tasks import sweep_overdue
@@ -267,6 +286,10 @@ def build_parser() -> argparse.ArgumentParser:
     idempotency.add_subparsers(dest="idempotency_command", required=True).add_parser(
         "purge", help="remove records past their retention (run daily, e.g. from cron)"
     ).set_defaults(func=cmd_idempotency_purge)
+
+    worker = sub.add_parser("worker", help="deliver webhooks from the outbox and announce overdue tasks")
+    worker.add_argument("--once", action="store_true", help="one turn, then exit (for cron and tests)")
+    worker.set_defaults(func=cmd_worker)
 
     sub.add_parser("tasks", help="response-plan tasks").add_subparsers(
         dest="tasks_command", required=True

@@ -58,6 +58,22 @@ class Settings(BaseSettings):
     # How often each server process looks for tasks that went overdue (0: never; `sigap tasks sweep` does it).
     overdue_sweep_seconds: float = Field(default=60.0, ge=0)
 
+    # CAP 1.2 sender and the public address of this service (links in CAP messages and feeds).
+    cap_sender: str = "diskominfo@kaltimprov.go.id"
+    cap_sender_name: str = "Dinas Komunikasi dan Informatika Provinsi Kalimantan Timur"
+    public_base_url: str = "https://sigap.kaltimprov.go.id"
+
+    # The background worker (webhook delivery, overdue sweep): `sigap worker`; in development also inside
+    # `sigap serve` unless SIGAP_WORKER_IN_PROCESS=false.
+    worker_in_process: bool | None = None
+    worker_poll_seconds: float = Field(default=1.0, gt=0)
+    # Seconds before each delivery attempt after the one before (Standard Webhooks practice), comma-separated.
+    webhook_retry_schedule: str = "0,5,300,1800,7200,18000,36000,50400,72000,86400"
+    # Hosts that may receive webhooks over http and skip the public-address check (development, tests).
+    webhook_allow_http_hosts: str = ""
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=60)
+    webhook_secret_grace_hours: float = Field(default=24.0, ge=0)
+
     # FULL keeps every acknowledged mention through a power loss; NORMAL is ~15 % faster but can lose the
     # last commits on an OS crash. The embedded database chooses durability.
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
@@ -80,6 +96,18 @@ class Settings(BaseSettings):
 
         policies(value)
         return value
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _valid_schedule(cls, value: str) -> str:
+        from app.webhooks.schedule import parse
+
+        parse(value)
+        return value
+
+    @property
+    def runs_worker_in_process(self) -> bool:
+        return self.is_development if self.worker_in_process is None else self.worker_in_process
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

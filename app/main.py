@@ -16,6 +16,7 @@ from app.audit.router import router as audit_router
 from app.auth import service as auth_service
 from app.auth.deps import AuthCache
 from app.auth.router import router as clients_router
+from app.cap.router import router as cap_router
 from app.classification.router import router as classification_router
 from app.clock import utcnow
 from app.config import Settings, get_settings
@@ -26,13 +27,15 @@ from app.mentions.router import router as mentions_router
 from app.middleware import BodyGuardMiddleware
 from app.openapi import build_openapi
 from app.pagination import CursorCodec
-from app.plans import sla, sweeper
+from app.plans import sla
 from app.plans.calendar import load_calendar
 from app.plans.router import router as plans_router
 from app.plans.service import Planning
 from app.plans.statement_router import router as statements_router
 from app.plans.task_router import router as tasks_router
 from app.reference.router import router as reference_router
+from app.webhooks.router import router as webhooks_router
+from app.worker import Worker
 
 logger = logging.getLogger("sigap")
 
@@ -90,6 +93,16 @@ TAGS: list[dict[str, Any]] = [
         "works with.",
     },
     {"name": "clients", "description": "API keys for integrating systems and apps (administrators only)."},
+    {
+        "name": "cap",
+        "description": "OASIS Common Alerting Protocol 1.2: each issue as an alert, and an Atom feed of the "
+        "current Siaga and Awas issues for early-warning systems.",
+    },
+    {
+        "name": "webhooks",
+        "description": "Signed deliveries of Sigap's events (Standard Webhooks) to other government systems: "
+        "escalations, plans, tasks, statements. Retries with backoff; delivery log per subscription.",
+    },
     {"name": "audit", "description": "Who did what and when (administrators only); append-only."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
@@ -104,8 +117,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         await anyio.to_thread.run_sync(_bootstrap_admin, settings, database)
         async with anyio.create_task_group() as background:
-            if settings.overdue_sweep_seconds > 0:
-                background.start_soon(sweeper.run, database, settings.overdue_sweep_seconds)
+            if settings.runs_worker_in_process:
+                background.start_soon(Worker(database, settings, lambda: app.state.clock()).run)
             yield
             background.cancel_scope.cancel()
         database.dispose()
@@ -137,12 +150,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         mentions_router,
         classification_router,
         issues_router,
+        cap_router,
         plans_router,
         tasks_router,
         statements_router,
         reference_router,
         clients_router,
         audit_router,
+        webhooks_router,
         health_router,
     )
     for router in routers:

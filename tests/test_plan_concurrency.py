@@ -21,7 +21,6 @@ from app.clock import utcnow
 from app.db import Database
 from app.outbox.models import OutboxEvent
 from app.plans.models import ResponsePlan
-from app.plans.sweeper import sweep_once
 from app.plans.tasks import sweep_overdue
 from tests.conftest import DatabaseFactory, live_app
 
@@ -134,4 +133,4 @@ def test_parallel_sweepers_announce_each_overdue_task_once(live: tuple[FastAPI, 
             select(OutboxEvent.aggregate_id).where(col(OutboxEvent.event_type) == "task.overdue")
         ).all()
     assert sorted(overdue) == sorted(t["id"] for t in tasks)
-    assert sweep_once(database) == 0  # now: nothing is overdue yet, and nothing is announced twice
+    assert sweep(0) == 0  # nothing is announced twice

@@ -20,6 +20,7 @@ class Scope(StrEnum):
     plans_read = "plans:read"
     plans_write = "plans:write"
     plans_approve = "plans:approve"
+    webhooks_manage = "webhooks:manage"
     admin = "admin"
 
 

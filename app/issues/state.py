@@ -321,6 +321,8 @@ def event_payload(issue: Issue) -> dict[str, Any]:
         "status": issue.status,
         "topic": issue.topic,
         "region_codes": issue.region_codes,
+        "agencies": issue.agencies,
+        "assigned_agency": issue.assigned_agency,
         "links": {"self": f"/v1/issues/{issue.id}"},
     }
 

@@ -1,0 +1,1 @@
+"""Outbound HTTP on behalf of clients (webhook deliveries, feed polling), kept off internal addresses."""

@@ -1,0 +1,1 @@
+"""Webhooks: signed deliveries of outbox events to other government systems (Standard Webhooks)."""

@@ -198,6 +198,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
     worker = Worker(Database(build_engine(settings)), settings)
+    if args.metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(args.metrics_port, addr=args.metrics_host)  # its own counters: webhook attempts
     if args.once:
         print(worker.run_once())
         worker.close()
@@ -289,6 +293,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="deliver webhooks from the outbox and announce overdue tasks")
     worker.add_argument("--once", action="store_true", help="one turn, then exit (for cron and tests)")
+    worker.add_argument(
+        "--metrics-port", type=int, help="serve this worker's Prometheus metrics on this port"
+    )
+    worker.add_argument("--metrics-host", default="127.0.0.1", help="address for --metrics-port")
     worker.set_defaults(func=cmd_worker)
 
     sub.add_parser("tasks", help="response-plan tasks").add_subparsers(

@@ -24,6 +24,7 @@ from app.db import Database, build_engine
 from app.health.router import router as health_router
 from app.issues.router import router as issues_router
 from app.mentions.router import router as mentions_router
+from app.metrics import MetricsMiddleware
 from app.middleware import BodyGuardMiddleware
 from app.openapi import build_openapi
 from app.pagination import CursorCodec
@@ -146,6 +147,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     handlers.install(app)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware)
     routers = (
         mentions_router,
         classification_router,

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import __version__, migrations
-from app.db import Database
+from app.db import Database, SessionDep
 from app.errors import PROBLEM_MEDIA_TYPE, problem_body
 
 router = APIRouter(tags=["health"])
@@ -80,3 +81,19 @@ def readyz(request: Request) -> JSONResponse:
         media_type=PROBLEM_MEDIA_TYPE,
         headers={"Retry-After": str(request.app.state.settings.db_retry_after_seconds)},
     )
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
+def metrics(session: SessionDep) -> Response:
+    """Prometheus metrics: requests and latency per route, mentions ingested and their levels, outbox depth
+    and age, webhook deliveries and attempts.
+
+    Unauthenticated, like the probes: expose it on the internal network only (it holds counts, never content).
+    """
+    from app import metrics as exported
+
+    return Response(content=exported.exposition(session), media_type=CONTENT_TYPE_LATEST)

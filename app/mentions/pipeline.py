@@ -37,3 +37,10 @@ def after_store(session: Session, mentions: Sequence[NewMention]) -> None:
         return
     for step in steps():
         step(session, mentions)
+    from app import metrics
+
+    metrics.count_after_commit(
+        session, metrics.MENTIONS, (m.row.get("source_type") or "other" for m in mentions)
+    )
+    levels = (m.extras["verdict_json"]["level"] for m in mentions if "verdict_json" in m.extras)
+    metrics.count_after_commit(session, metrics.CLASSIFICATIONS, levels)

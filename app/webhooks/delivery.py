@@ -22,6 +22,7 @@ import httpx
 from sqlalchemy import insert, or_, update
 from sqlmodel import Session, col, select
 
+from app import metrics
 from app.clock import wita_isoformat
 from app.outbound.safety import UnsafeUrl, check_url, pinned_request
 from app.outbox.models import OutboxEvent
@@ -211,6 +212,7 @@ def record(session: Session, job: Claimed, outcome: Outcome, now: datetime, conf
             detail={"retry_after": outcome.retry_after} if outcome.retry_after is not None else {},
         )
     )
+    metrics.count_after_commit(session, metrics.WEBHOOK_ATTEMPTS, [_outcome_label(outcome)])
     delivery.attempts += 1
     delivery.last_status_code = outcome.status_code
     delivery.last_error = outcome.error
@@ -233,6 +235,14 @@ def record(session: Session, job: Claimed, outcome: Outcome, now: datetime, conf
         else:
             delivery.next_attempt_at = now + timedelta(seconds=delay)
     return delivery.status
+
+
+def _outcome_label(outcome: Outcome) -> str:
+    if outcome.succeeded:
+        return "success"
+    if outcome.status_code is None:
+        return "refused" if (outcome.error or "").startswith("refused") else "unreachable"
+    return "gone" if outcome.status_code == 410 else "failure"
 
 
 def retry_now(session: Session, delivery: WebhookDelivery, now: datetime) -> None:

@@ -13,7 +13,7 @@ from app.openapi_file import render
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/v1/regions"), ("GET", "/v1/agencies"),
-          ("GET", "/v1/agencies/{code}"), ("GET", "/v1/topics")}  # fmt: skip
+          ("GET", "/v1/agencies/{code}"), ("GET", "/v1/topics"), ("GET", "/metrics")}  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -210,6 +210,29 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_brief(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from app.clock import utcnow
+    from app.reports import render, service
+
+    settings = get_settings()
+    now = utcnow()
+    day = date.fromisoformat(args.date) if args.date else service.today_wita(now)
+    base = settings.public_base_url.rstrip("/")
+    with _session(write=False) as session:
+        brief = service.daily_brief(session, day, now, base)
+        if args.format == "md":
+            print(render.brief_markdown(brief))
+        elif args.format == "csv":
+            start, end = service.wita_day_bounds(day)
+            issues = [service.brief_issue(i, now, base) for i in service.active_issues(session, start, end)]
+            sys.stdout.write(render.issues_csv(issues))
+        else:
+            print(brief.model_dump_json(indent=2))
+    return 0
+
+
 def cmd_tasks_sweep(_args: argparse.Namespace) -> int:
     from app.clock import utcnow
     from app.plans.tasks import sweep_overdue
@@ -290,6 +313,11 @@ def build_parser() -> argparse.ArgumentParser:
     idempotency.add_subparsers(dest="idempotency_command", required=True).add_parser(
         "purge", help="remove records past their retention (run daily, e.g. from cron)"
     ).set_defaults(func=cmd_idempotency_purge)
+
+    brief = sub.add_parser("brief", help="print the daily brief (as GET /v1/reports/daily-brief)")
+    brief.add_argument("--date", help="a WITA day, YYYY-MM-DD (default: today)")
+    brief.add_argument("--format", choices=["md", "json", "csv"], default="md")
+    brief.set_defaults(func=cmd_brief)
 
     worker = sub.add_parser("worker", help="deliver webhooks from the outbox and announce overdue tasks")
     worker.add_argument("--once", action="store_true", help="one turn, then exit (for cron and tests)")

@@ -35,6 +35,7 @@ from app.plans.service import Planning
 from app.plans.statement_router import router as statements_router
 from app.plans.task_router import router as tasks_router
 from app.reference.router import router as reference_router
+from app.reports.router import router as reports_router
 from app.webhooks.router import router as webhooks_router
 from app.worker import Worker
 
@@ -95,6 +96,11 @@ TAGS: list[dict[str, Any]] = [
     },
     {"name": "clients", "description": "API keys for integrating systems and apps (administrators only)."},
     {
+        "name": "reports",
+        "description": "For people: the daily brief for leaders (JSON, Markdown, CSV) and the dashboard "
+        "summary.",
+    },
+    {
         "name": "cap",
         "description": "OASIS Common Alerting Protocol 1.2: each issue as an alert, and an Atom feed of the "
         "current Siaga and Awas issues for early-warning systems.",
@@ -153,6 +159,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         classification_router,
         issues_router,
         cap_router,
+        reports_router,
         plans_router,
         tasks_router,
         statements_router,

@@ -1,0 +1,1 @@
+"""Reports for people: the daily brief and the dashboard summary."""

@@ -1,0 +1,97 @@
+"""Reports for people: the daily brief (JSON, Markdown, CSV) and the dashboard summary."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+
+from app.auth.deps import require
+from app.auth.models import Scope
+from app.auth.service import Principal
+from app.db import SessionDep
+from app.deps import NowDep, SettingsDep
+from app.openapi import problems
+from app.reports import render, service
+from app.reports.schemas import DailyBrief, DashboardSummary
+
+router = APIRouter(tags=["reports"])
+Reader = Annotated[Principal, Depends(require(Scope.issues_read))]
+
+MARKDOWN = "text/markdown"
+CSV = "text/csv"
+
+
+def negotiate(accept: str | None) -> str:
+    """The first of JSON, Markdown or CSV the client accepts, by its q-values; JSON when it does not say."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate((accept or "application/json").split(",")):
+        media, *params = (p.strip() for p in part.split(";"))
+        q = next(
+            (float(p[2:]) for p in params if p.startswith("q=") and p[2:].replace(".", "", 1).isdigit()), 1.0
+        )
+        ranked.append((-q, position, media.lower()))
+    for _, _, media in sorted(ranked):
+        if media in (MARKDOWN, CSV, "application/json"):
+            return media
+        if media in ("*/*", "application/*", "text/*"):
+            return MARKDOWN if media == "text/*" else "application/json"
+    return "application/json"
+
+
+@router.get(
+    "/v1/reports/daily-brief",
+    response_model=DailyBrief,
+    responses={
+        **problems(422),
+        200: {
+            "content": {
+                MARKDOWN: {"schema": {"type": "string"}},
+                CSV: {"schema": {"type": "string"}},
+            }
+        },
+    },
+)
+def daily_brief(
+    session: SessionDep,
+    _reader: Reader,
+    settings: SettingsDep,
+    now: NowDep,
+    day: Annotated[
+        date | None, Query(alias="date", description="A WITA calendar day; default today.")
+    ] = None,
+    accept: Annotated[str | None, Header(max_length=500)] = None,
+) -> Response:
+    """The day's brief for leaders: top issues by level, new and escalated issues, overdue tasks, approved
+    statements, opportunities to amplify and the week's sentiment trend.
+
+    Content negotiation (`Accept`): `application/json` (default), `text/markdown` (readable on a phone),
+    `text/csv` (one row per issue active that day). `sigap brief --date ... --format md` prints the same.
+    """
+    brief = service.daily_brief(
+        session, day or service.today_wita(now), now, settings.public_base_url.rstrip("/")
+    )
+    media = negotiate(accept)
+    if media == MARKDOWN:
+        return Response(render.brief_markdown(brief), media_type=f"{MARKDOWN}; charset=utf-8")
+    if media == CSV:
+        start, end = service.wita_day_bounds(brief.day)
+        rows = [
+            service.brief_issue(i, now, settings.public_base_url.rstrip("/"))
+            for i in service.active_issues(session, start, end)
+        ]
+        filename = f"sigap-isu-{brief.day.isoformat()}.csv"
+        return Response(
+            render.issues_csv(rows),
+            media_type=f"{CSV}; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"', "Vary": "Accept"},
+        )
+    return Response(brief.model_dump_json(), media_type="application/json", headers={"Vary": "Accept"})
+
+
+@router.get("/v1/dashboard/summary")
+def dashboard_summary(session: SessionDep, _reader: Reader, now: NowDep) -> DashboardSummary:
+    """The triage queue at a glance: open issues active in the last 72 h by level, stage, topic and region;
+    mentions in the last 24 hours; overdue tasks."""
+    return service.dashboard(session, now)

@@ -233,6 +233,61 @@ def cmd_brief(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from app.clock import utcnow
+    from app.db import Database, build_engine
+    from app.transfer import issue_csv_lines
+
+    settings = get_settings()
+    database = Database(build_engine(settings))
+    out = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8", newline="")  # noqa: SIM115
+    try:
+        for line in issue_csv_lines(
+            database, base_url=settings.public_base_url.rstrip("/"), now=utcnow(), open_only=args.open
+        ):
+            out.write(line)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+        database.dispose()
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from app.db import Database, build_engine
+    from app.transfer import ImportState, count_records, import_file
+
+    path = Path(args.file)
+    if not path.exists():
+        print(f"error: {path} does not exist", file=sys.stderr)
+        return 1
+    total = count_records(path)
+
+    def progress(state: ImportState) -> None:
+        share = state.done / total if total else 1.0
+        print(
+            f"\r[{'#' * int(share * 30):<30}] {state.done}/{total} ({share:.0%}) · {state.created} new · "
+            f"{state.duplicates} duplicate · {state.rejected} rejected",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    database = Database(build_engine(get_settings()))
+    try:
+        state = import_file(
+            database, path, batch_size=args.batch_size, progress=progress, restart=args.restart
+        )
+    finally:
+        database.dispose()
+    print(file=sys.stderr)
+    print(
+        f"import {path.name}: {state.done} record(s): {state.created} created, "
+        f"{state.duplicates} duplicate(s), {state.rejected} rejected"
+    )
+    return 0
+
+
 def cmd_tasks_sweep(_args: argparse.Namespace) -> int:
     from app.clock import utcnow
     from app.plans.tasks import sweep_overdue
@@ -313,6 +368,19 @@ def build_parser() -> argparse.ArgumentParser:
     idempotency.add_subparsers(dest="idempotency_command", required=True).add_parser(
         "purge", help="remove records past their retention (run daily, e.g. from cron)"
     ).set_defaults(func=cmd_idempotency_purge)
+
+    export = sub.add_parser("export", help="write every issue as CSV (streamed; any size)")
+    export.add_argument("--output", default="-", help="file, or - for standard output")
+    export.add_argument("--open", action="store_true", help="open issues only")
+    export.set_defaults(func=cmd_export)
+
+    import_ = sub.add_parser("import", help="send mentions from a JSONL or CSV file through intake")
+    import_.add_argument(
+        "file", help="FILE.jsonl (one mention object per line) or FILE.csv (API field names)"
+    )
+    import_.add_argument("--batch-size", type=int, default=500)
+    import_.add_argument("--restart", action="store_true", help="ignore a saved position and start over")
+    import_.set_defaults(func=cmd_import)
 
     brief = sub.add_parser("brief", help="print the daily brief (as GET /v1/reports/daily-brief)")
     brief.add_argument("--date", help="a WITA day, YYYY-MM-DD (default: today)")

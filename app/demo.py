@@ -14,10 +14,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from app.auth.models import ApiClient, Scope
-from app.auth.service import Principal, create_client, principal_of
+from app.auth.service import Principal, intake_client
 from app.clock import utcnow
 from app.mentions import service as mentions
 from app.mentions.schemas import MentionCreate
@@ -55,12 +54,7 @@ def shifted(items: Sequence[dict[str, Any]], end: datetime) -> list[dict[str, An
 
 def loader(session: Session) -> Principal:
     """The API client the demo stream is sent as (created once)."""
-    found = session.exec(select(ApiClient).where(col(ApiClient.name) == CLIENT_NAME)).first()
-    if found is None:
-        found, _ = create_client(
-            session, name=CLIENT_NAME, agency="diskominfo", scopes=[Scope.mentions_write]
-        )
-    return principal_of(found)
+    return intake_client(session, CLIENT_NAME)
 
 
 def load(session: Session, stream: Stream, *, end: datetime | None = None) -> dict[str, int]:

@@ -131,3 +131,12 @@ def ensure_admin(session: Session, *, bootstrap_key: str | None, generate: bool)
         session, name="Administrator Sigap", agency="diskominfo", scopes=[Scope.admin], key=bootstrap_key
     )
     return key
+
+
+def intake_client(session: Session, name: str) -> Principal:
+    """A client of the provincial Diskominfo that Sigap's own tools (demo, import) send mentions as: found by
+    name, created once, with no key anyone holds."""
+    found = session.exec(select(ApiClient).where(col(ApiClient.name) == name)).first()
+    if found is None:
+        found, _ = create_client(session, name=name, agency="diskominfo", scopes=[Scope.mentions_write])
+    return principal_of(found)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
+from app import transfer
 from app.auth.deps import require
 from app.auth.models import Scope
 from app.auth.service import Principal
@@ -88,6 +90,32 @@ def daily_brief(
             headers={"Content-Disposition": f'attachment; filename="{filename}"', "Vary": "Accept"},
         )
     return Response(brief.model_dump_json(), media_type="application/json", headers={"Vary": "Accept"})
+
+
+@router.get(
+    "/v1/reports/issues.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {CSV: {"schema": {"type": "string"}}}}},
+)
+def issues_csv(
+    request: Request,
+    _reader: Reader,
+    settings: SettingsDep,
+    now: NowDep,
+    status: Annotated[Literal["open", "any"], Query(description="`open` issues only, or all.")] = "any",
+) -> StreamingResponse:
+    """Every issue as CSV, streamed as it is read (any size, flat memory); `sigap export` writes the same."""
+    lines = transfer.issue_csv_lines(
+        request.app.state.db,
+        base_url=settings.public_base_url.rstrip("/"),
+        now=now,
+        open_only=status == "open",
+    )
+    return StreamingResponse(
+        (line.encode() for line in lines),
+        media_type=f"{CSV}; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="sigap-isu.csv"'},
+    )
 
 
 @router.get("/v1/dashboard/summary")

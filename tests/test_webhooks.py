@@ -383,3 +383,22 @@ def test_workers_side_by_side_never_claim_the_same_delivery(
             assert delivery.claim(session, now, config) == []  # all leased
     finally:
         database.dispose()
+
+
+def test_a_rolled_back_change_sends_nothing(
+    client: TestClient, session: Session, admin: Headers, receiver: Receiver, worker: Worker
+) -> None:
+    from app.outbox.service import emit
+
+    subscribe(client, admin, receiver.url)
+
+    def failing_request() -> None:
+        with session.begin_nested():
+            emit(session, "issue.escalated", aggregate="issue", aggregate_id=7, payload={"issue_id": 7})
+            raise RuntimeError("the request failed after writing its event")
+
+    with pytest.raises(RuntimeError):
+        failing_request()
+    session.commit()
+    worker.run_once()
+    assert receiver.received == []

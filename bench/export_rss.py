@@ -106,6 +106,7 @@ def main() -> None:
     )
     parser.add_argument("--issues", type=int, default=200_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--programs", default="baseline,streamed,naive", help="which to run, comma-separated")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/export.db"
@@ -119,6 +120,7 @@ def main() -> None:
             "streamed": [sigap, "export", "--output", f"{tmp}/streamed.csv"],
             "naive": [PYTHON, "-c", NAIVE, f"{tmp}/naive.csv"],
         }
+        programs = {name: argv for name, argv in programs.items() if name in args.programs.split(",")}
         results: dict[str, list[int]] = {name: [] for name in programs}
         seconds: dict[str, list[float]] = {name: [] for name in programs}
         for _ in range(args.rounds):

@@ -16,6 +16,7 @@ from app.issues.models import (
     MentionFingerprint,
 )
 from app.mentions.models import Mention, MentionRegion
+from app.monitoring.models import DefaultWatchlist, Source
 from app.outbox.models import OutboxEvent
 from app.plans.models import PlanTask, ResponsePlan, Statement
 from app.reference.models import Agency, Region
@@ -28,6 +29,7 @@ __all__ = [
     "ApiClient",
     "AuditEntry",
     "ClassifierModel",
+    "DefaultWatchlist",
     "IdempotencyRecord",
     "Issue",
     "IssueHistory",
@@ -44,6 +46,7 @@ __all__ = [
     "PlanTask",
     "Region",
     "ResponsePlan",
+    "Source",
     "Statement",
     "WebhookAttempt",
     "WebhookDelivery",

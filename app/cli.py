@@ -288,6 +288,34 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sources_poll(args: argparse.Namespace) -> int:
+    from app.db import Database, build_engine
+    from app.worker import Worker
+
+    settings = get_settings()
+    worker = Worker(Database(build_engine(settings)), settings)
+    try:
+        if args.id is not None:
+            jobs = worker.claim_sources(args.id)
+            if not jobs:
+                print(
+                    f"source {args.id}: not found, inactive, or being polled by a worker now", file=sys.stderr
+                )
+                return 1
+        else:
+            jobs = worker.claim_sources()
+        for job in jobs:
+            counts = worker.record_poll(job, worker.fetch(job))
+            print(
+                f"source {job.source_id}: {counts['seen']} item(s) seen, {counts['ingested']} new mention(s)"
+            )
+        if not jobs:
+            print("no source is due")
+    finally:
+        worker.close()
+    return 0
+
+
 def cmd_tasks_sweep(_args: argparse.Namespace) -> int:
     from app.clock import utcnow
     from app.plans.tasks import sweep_overdue
@@ -394,6 +422,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     worker.add_argument("--metrics-host", default="127.0.0.1", help="address for --metrics-port")
     worker.set_defaults(func=cmd_worker)
+
+    sources = sub.add_parser("sources", help="feeds Sigap polls").add_subparsers(
+        dest="sources_command", required=True
+    )
+    poll = sources.add_parser("poll", help="poll the due sources now (or one, with --id, due or not)")
+    poll.add_argument("--id", type=int, help="the source to poll")
+    poll.set_defaults(func=cmd_sources_poll)
 
     sub.add_parser("tasks", help="response-plan tasks").add_subparsers(
         dest="tasks_command", required=True

@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     # How often each server process looks for tasks that went overdue (0: never; `sigap tasks sweep` does it).
     overdue_sweep_seconds: float = Field(default=60.0, ge=0)
 
+    # Sources Sigap polls (issue: active monitoring). Hosts allowed over http, exempt from the address check.
+    outbound_allow_http_hosts: str = ""
+    feed_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    feed_timeout_seconds: float = Field(default=15.0, gt=0, le=60)
+    source_flag_after: int = Field(default=5, ge=1)
+
     # CAP 1.2 sender and the public address of this service (links in CAP messages and feeds).
     cap_sender: str = "diskominfo@kaltimprov.go.id"
     cap_sender_name: str = "Dinas Komunikasi dan Informatika Provinsi Kalimantan Timur"

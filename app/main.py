@@ -26,6 +26,7 @@ from app.issues.router import router as issues_router
 from app.mentions.router import router as mentions_router
 from app.metrics import MetricsMiddleware
 from app.middleware import BodyGuardMiddleware
+from app.monitoring.router import router as sources_router
 from app.openapi import build_openapi
 from app.pagination import CursorCodec
 from app.plans import sla
@@ -110,6 +111,11 @@ TAGS: list[dict[str, Any]] = [
         "description": "Signed deliveries of Sigap's events (Standard Webhooks) to other government systems: "
         "escalations, plans, tasks, statements. Retries with backoff; delivery log per subscription.",
     },
+    {
+        "name": "sources",
+        "description": "Active monitoring: news RSS/Atom feeds and CAP alert feeds Sigap polls itself, with "
+        "keyword watchlists, conditional fetches, back-off and per-source health.",
+    },
     {"name": "audit", "description": "Who did what and when (administrators only); append-only."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
@@ -167,6 +173,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         clients_router,
         audit_router,
         webhooks_router,
+        sources_router,
         health_router,
     )
     for router in routers:

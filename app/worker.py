@@ -20,12 +20,22 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.clock import utcnow
 from app.config import Settings
 from app.db import Database
+from app.monitoring import poller
 from app.outbound.safety import parse_allow_list
 from app.plans.tasks import sweep_overdue
 from app.webhooks import delivery, schedule
 
 logger = logging.getLogger("sigap.worker")
 T = TypeVar("T")
+
+
+def poll_config(settings: Settings) -> poller.PollConfig:
+    return poller.PollConfig(
+        allow_http_hosts=parse_allow_list(settings.outbound_allow_http_hosts),
+        max_bytes=settings.feed_max_bytes,
+        timeout=settings.feed_timeout_seconds,
+        flag_after=settings.source_flag_after,
+    )
 
 
 def delivery_config(settings: Settings) -> delivery.DeliveryConfig:
@@ -45,6 +55,7 @@ class Worker:
         self.settings = settings
         self.clock = clock
         self.config = delivery_config(settings)
+        self.polling = poll_config(settings)
         # Redirects are never followed: a receiver cannot bounce Sigap to an address it did not check. No
         # kept-alive connections (one verified for one host name must not carry another's request to the same
         # address) and no proxies from the environment (they would bypass the address pinning).
@@ -74,6 +85,24 @@ class Worker:
         with self.database.session() as session:
             delivery.record(session, job, outcome, self.clock(), self.config)
 
+    def claim_sources(self, source_id: int | None = None) -> list[poller.Job]:
+        with self.database.session() as session:
+            return poller.claim(session, self.clock(), self.polling, source_id=source_id)
+
+    def fetch(self, job: poller.Job) -> poller.Fetched:
+        return poller.fetch(self.client, job, self.polling)
+
+    def record_poll(self, job: poller.Job, fetched: poller.Fetched) -> dict[str, int]:
+        with self.database.session() as session:
+            return poller.record(session, job, fetched, self.clock(), self.polling)
+
+    def poll_sources(self, source_id: int | None = None) -> int:
+        """Poll the due sources (or one, now); returns how many were polled."""
+        jobs = self.claim_sources(source_id)
+        for job in jobs:
+            self.record_poll(job, self.fetch(job))
+        return len(jobs)
+
     def sweep(self) -> int:
         every = self.settings.overdue_sweep_seconds
         now = self.clock()
@@ -89,7 +118,8 @@ class Worker:
         jobs = self.claim()
         for job in jobs:
             self.record(job, self.send(job))
-        return {"events": events, "sent": len(jobs), "overdue": self.sweep()}
+        polled = self.poll_sources()
+        return {"events": events, "sent": len(jobs), "overdue": self.sweep(), "polled": polled}
 
     async def run(self) -> None:
         """Turn forever, every ``SIGAP_WORKER_POLL_SECONDS``; at once again while there is work.
@@ -105,6 +135,9 @@ class Worker:
                     for job in jobs:
                         outcome = await anyio.to_thread.run_sync(self.send, job)
                         await self._locked(self.record, job, outcome)
+                    for source in await self._locked(self.claim_sources):
+                        fetched = await anyio.to_thread.run_sync(self.fetch, source)
+                        await self._locked(self.record_poll, source, fetched)
                     overdue = await self._locked(self.sweep)
                 except SQLAlchemyError as exc:
                     logger.warning("worker turn failed (%s); retrying", exc.__class__.__name__)

@@ -240,3 +240,52 @@ def test_a_model_label_outside_the_taxonomy_leaves_the_rules_in_charge() -> None
 def test_empty_text_classifies_as_nothing_happening(title: str) -> None:
     result = classify(Document(title=title, text=None, source_type="other"), now=NOW)
     assert (result.level, result.topic.label, result.region_codes) == (Level.normal, Topic.lainnya, [])
+
+
+# An official warning (CAP from BMKG) sets the least level; it is read only from the official source type.
+_WARNING_TEXT = (
+    "Peringatan dini cuaca: hujan lebat disertai kilat dan angin kencang berpotensi terjadi di Kota "
+    "Samarinda dan sekitarnya pada sore hingga malam hari."
+)
+
+
+@pytest.mark.parametrize(
+    ("severity", "certainty", "least"),
+    [
+        ("Extreme", "Observed", "awas"),
+        ("Severe", "Likely", "siaga"),
+        ("Severe", "Possible", "waspada"),
+        ("Moderate", "Likely", "waspada"),
+        ("Extreme", "Unlikely", "normal"),
+    ],
+)
+def test_an_official_warning_sets_the_least_level(severity: str, certainty: str, least: str) -> None:
+    from app.classification.schemas import OfficialAlert
+    from app.classification.taxonomy import Level
+
+    alert = OfficialAlert(
+        urgency="Immediate", severity=severity, certainty=certainty, event="Hujan lebat", sender="BMKG"
+    )  # type: ignore[arg-type]
+    official = classify(
+        Document(
+            title="Peringatan Dini Cuaca Kaltim",
+            text=_WARNING_TEXT,
+            source_type="bmkg_cap",
+            official_alert=alert,
+        )
+    )
+    plain = classify(
+        Document(
+            title="Peringatan Dini Cuaca Kaltim", text=_WARNING_TEXT, source_type="x", official_alert=alert
+        )
+    )
+    assert Level(official.level).rank >= Level(least).rank
+    assert Level(official.level).rank >= Level(plain.level).rank
+    signal = next(s for s in official.signals if s.name == "official_warning")
+    assert f"severity={severity}" in signal.evidence
+    assert (official.cap.severity, official.cap.certainty) == (severity, certainty)
+    assert not any(
+        s.name == "official_warning" for s in plain.signals
+    )  # only the official source type counts
+    if least != "normal":
+        assert official.urgency >= 4

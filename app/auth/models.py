@@ -21,6 +21,7 @@ class Scope(StrEnum):
     plans_write = "plans:write"
     plans_approve = "plans:approve"
     webhooks_manage = "webhooks:manage"
+    sources_manage = "sources:manage"
     admin = "admin"
 
 

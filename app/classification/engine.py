@@ -72,6 +72,10 @@ def _agencies(topic: Topic, ranked: Sequence[tuple[Topic, float]], found: dict[s
     return list(dict.fromkeys(agencies))
 
 
+# Only an official warning feed may declare its own severity; any other source is read like news.
+OFFICIAL_SOURCE = "bmkg_cap"
+
+
 def classify(
     doc: Document,
     *,
@@ -163,6 +167,10 @@ def classify(
     urgency, urgency_signals = scoring.urgency(evidence)
     level, level_signals = scoring.level(urgency, impact, evidence)
     out.extend(impact_signals + urgency_signals + level_signals)
+    official = doc.official_alert if doc.source_type == OFFICIAL_SOURCE else None
+    if official is not None:
+        urgency, level, signal = scoring.official_floor(official, urgency, level)
+        out.append(signal)
 
     audience = max(
         doc.metrics.get("reach", 0), doc.metrics.get("views", 0), doc.metrics.get("shares", 0) * 10
@@ -184,7 +192,7 @@ def classify(
         impact=impact,
         urgency=urgency,
         level=level,
-        cap=scoring.cap(level, urgency, evidence),
+        cap=scoring.official_cap(official, scoring.cap(level, urgency, evidence)),
         opportunity=opportunity,
         hoax_suspected=hoax,
         language=Language(code=code, supported=supported),

@@ -24,6 +24,7 @@ def document_of(row: dict[str, Any]) -> Document:
         metrics=row.get("metrics") or {},
         published_at=row.get("published_at"),
         region_hints=row.get("region_codes") or [],
+        official_alert=row.get("official_alert"),
     )
 
 

@@ -48,6 +48,18 @@ class TextModel(Protocol):
         ...
 
 
+class OfficialAlert(BaseModel):
+    """An official warning's own CAP assessment (e.g. BMKG), which the verdict must not fall below."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    urgency: CapUrgency
+    severity: CapSeverity
+    certainty: CapCertainty
+    event: str = Field(default="", max_length=200)
+    sender: str = Field(default="", max_length=200)
+
+
 class Document(BaseModel):
     """A mention as the classifier sees it."""
 
@@ -60,6 +72,9 @@ class Document(BaseModel):
     published_at: datetime | None = None
     region_hints: list[str] = Field(
         default_factory=list, description="Region codes or place names the source already knows."
+    )
+    official_alert: OfficialAlert | None = Field(
+        default=None, description="Only read for source_type `bmkg_cap`: the issuing agency's own CAP triple."
     )
 
 

@@ -34,9 +34,10 @@ from app.classification.schemas import (
     CapSeverity,
     CapUrgency,
     Impact,
+    OfficialAlert,
     Signal,
 )
-from app.classification.taxonomy import Level, Sentiment, Topic
+from app.classification.taxonomy import LEVEL_ORDER, Level, Sentiment, Topic
 
 N, W, S, A = Level.normal, Level.waspada, Level.siaga, Level.awas
 # LEVEL_MATRIX[urgency - 1][impact - 1]; the docstring above is the same table for the README.
@@ -331,3 +332,36 @@ def cap(level_: Level, urgency_score: int, evidence: Evidence) -> CapProfile:
     else:
         category = _CATEGORY.get(e.topic, "Other")
     return CapProfile(urgency=cap_urgency, severity=severity, certainty=certainty, category=category)
+
+
+# An official warning's severity sets the least level the verdict may have (when the agency is sure enough).
+_OFFICIAL_FLOOR: dict[str, Level] = {"Extreme": A, "Severe": S, "Moderate": W, "Minor": N}
+_OFFICIAL_URGENCY = {"Immediate": 4, "Expected": 3, "Future": 2}
+
+
+def official_floor(alert: OfficialAlert, urgency_score: int, current: Level) -> tuple[int, Level, Signal]:
+    """Raise urgency and level to what the issuing agency declared. Observed or Likely count in full; Possible
+    one level less; Unlikely or Unknown not at all. Never lowers the verdict."""
+    floor = _OFFICIAL_FLOOR.get(alert.severity, N)
+    if alert.certainty == "Possible":
+        floor = LEVEL_ORDER[max(floor.rank - 1, 0)]
+    elif alert.certainty not in ("Observed", "Likely"):
+        floor = N
+    raised_urgency = max(urgency_score, _OFFICIAL_URGENCY.get(alert.urgency, 1))
+    level = floor if floor.rank > current.rank else current
+    evidence = [
+        alert.event or "peringatan resmi",
+        f"severity={alert.severity}",
+        f"urgency={alert.urgency}",
+        f"certainty={alert.certainty}",
+    ] + ([f"from {alert.sender}"] if alert.sender else [])
+    return raised_urgency, level, Signal(name="official_warning", weight=float(floor.rank), evidence=evidence)
+
+
+def official_cap(alert: OfficialAlert | None, computed: CapProfile) -> CapProfile:
+    """An official warning keeps the issuing agency's own urgency, severity and certainty."""
+    if alert is None:
+        return computed
+    return CapProfile(
+        urgency=alert.urgency, severity=alert.severity, certainty=alert.certainty, category=computed.category
+    )

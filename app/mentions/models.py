@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Index, Text, UniqueConstraint
+from sqlalchemy import text as sql_text
 from sqlmodel import Column, Field, SQLModel
 
 from app.clock import utcnow
@@ -52,6 +53,10 @@ class Mention(SQLModel, table=True):
     published_at: datetime = Field(sa_type=UTCDateTime)
     language: str = Field(max_length=16)
     metrics: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSONVariant, nullable=False))
+    official_alert: dict[str, str] | None = Field(default=None, sa_column=Column(JSONVariant, nullable=True))
+    watchlist_terms: list[str] = Field(
+        default_factory=list, sa_column=Column(JSONVariant, nullable=False, server_default=sql_text("'[]'"))
+    )
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

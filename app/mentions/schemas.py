@@ -21,6 +21,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from app.classification.schemas import OfficialAlert
 from app.classification.views import StoredClassification
 from app.clock import AwareInstant, WitaDateTime, utcnow
 from app.errors import FieldError
@@ -86,6 +87,18 @@ class MentionCreate(BaseModel):
         "see `GET /v1/regions`).",
     )
     metrics: MentionMetrics = Field(default_factory=MentionMetrics)
+    official_alert: OfficialAlert | None = Field(
+        default=None,
+        description="For `bmkg_cap` mentions: the official warning's CAP urgency, severity and certainty. "
+        "The verdict is never below what the issuing agency declared (Extreme → Awas, Severe → Siaga, "
+        "Moderate → Waspada, when Observed or Likely; one step less when only Possible).",
+    )
+    watchlist_terms: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Watchlist terms the item matched, when a monitoring tool (or Sigap's own poller) "
+        "selected it by keywords.",
+    )
 
     @field_validator("title", "text", "author", "source_name", mode="before")
     @classmethod
@@ -150,6 +163,8 @@ class MentionPublic(BaseModel):
     language: str
     region_codes: list[str]
     metrics: MentionMetrics
+    watchlist_terms: list[str] = Field(default_factory=list, description="Watchlist terms it matched.")
+    official_alert: OfficialAlert | None = None
     received_at: WitaDateTime
     classification: StoredClassification | None = Field(
         description="The machine verdict computed at intake and the latest officer correction."

@@ -111,6 +111,8 @@ def _row(item: MentionCreate, url: str | None, principal: Principal, now: dateti
         "published_at": item.published_at,
         "language": item.language,
         "metrics": item.metrics.model_dump(exclude_none=True),
+        "watchlist_terms": item.watchlist_terms,
+        "official_alert": item.official_alert.model_dump() if item.official_alert else None,
         "received_at": now,
         "region_codes": item.region_codes,
     }

@@ -1,0 +1,102 @@
+"""What the API shows and accepts about monitored sources and the default watchlist."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.clock import WitaDateTime
+from app.monitoring.models import SourceKind
+from app.reference.catalog import RegionCode
+
+Term = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)]
+Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=2000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+
+
+class SourceCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "kind": "rss",
+                "url": "https://kaltim.example.id/rss/daerah.xml",
+                "name": "Kaltim Post — Daerah",
+                "poll_interval_s": 300,
+                "region_codes": ["64.72"],
+                "watchlist": ["banjir", "Karang Mumus"],
+                "use_default_watchlist": True,
+            }
+        },
+    )
+
+    kind: SourceKind
+    url: Url = Field(description="https only (hosts on SIGAP_OUTBOUND_ALLOW_HTTP_HOSTS excepted).")
+    name: Name
+    poll_interval_s: int = Field(default=300, ge=60, le=86_400, description="Seconds between polls (≥ 60).")
+    region_codes: list[RegionCode] = Field(default_factory=list, max_length=11, description="Region hint.")
+    watchlist: list[Term] = Field(default_factory=list, max_length=200, description="The source's own terms.")
+    use_default_watchlist: bool = Field(
+        default=True,
+        description="Also let items through that match the province's default watchlist. With no terms at "
+        "all, every item is ingested.",
+    )
+    active: bool = True
+
+
+class SourceUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: Url | None = None
+    name: Name | None = None
+    poll_interval_s: int | None = Field(default=None, ge=60, le=86_400)
+    region_codes: list[RegionCode] | None = Field(default=None, max_length=11)
+    watchlist: list[Term] | None = Field(default=None, max_length=200)
+    use_default_watchlist: bool | None = None
+    active: bool | None = None
+
+
+class SourcePublic(BaseModel):
+    id: int
+    kind: SourceKind
+    url: str
+    name: str
+    poll_interval_s: int
+    region_codes: list[str]
+    watchlist: list[str]
+    use_default_watchlist: bool
+    active: bool
+    agency: str
+    last_polled_at: WitaDateTime | None
+    last_ok_at: WitaDateTime | None
+    last_error: str | None
+    consecutive_failures: int
+    flagged: bool = Field(description="Failing repeatedly (SIGAP_SOURCE_FLAG_AFTER in a row).")
+    items_seen: int
+    items_ingested: int
+    next_poll_at: WitaDateTime
+    created_at: WitaDateTime
+    updated_at: WitaDateTime
+
+
+class SourceList(BaseModel):
+    items: list[SourcePublic]
+
+
+class PollResult(BaseModel):
+    source: SourcePublic
+    seen: int = Field(description="Items in the feed this time (0 when it answered 304 Not Modified).")
+    ingested: int = Field(description="New mentions stored.")
+
+
+class WatchlistPublic(BaseModel):
+    terms: list[str]
+    updated_at: WitaDateTime | None
+    updated_by: str | None
+
+
+class WatchlistUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    terms: list[Term] = Field(max_length=1000)

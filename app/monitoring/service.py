@@ -1,0 +1,143 @@
+"""Sources: create, read, change, delete, poll now; the province's default watchlist."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from app.audit import service as audit
+from app.auth.models import Scope
+from app.auth.service import Principal
+from app.errors import NotFound, UnprocessableEntity
+from app.monitoring.models import DefaultWatchlist, Source
+from app.monitoring.schemas import SourceCreate, SourcePublic, SourceUpdate, WatchlistPublic
+from app.monitoring.watchlist import load_default
+from app.outbound.safety import UnsafeUrl, check_url
+
+PROVINCE = "diskominfo"
+
+
+def sees_all(principal: Principal) -> bool:
+    return principal.has(Scope.admin) or principal.agency_code == PROVINCE
+
+
+def get_source(session: Session, principal: Principal, source_id: int) -> Source:
+    source = session.get(Source, source_id)
+    if source is None or not (sees_all(principal) or source.agency_code == principal.agency_code):
+        raise NotFound(f"Source {source_id} does not exist.", code="SOURCE_NOT_FOUND")
+    return source
+
+
+def list_sources(session: Session, principal: Principal) -> list[Source]:
+    query = select(Source).order_by(col(Source.id))
+    if not sees_all(principal):
+        query = query.where(col(Source.agency_code) == principal.agency_code)
+    return list(session.exec(query).all())
+
+
+def _checked(url: str, allow_http_hosts: frozenset[str]) -> str:
+    try:
+        check_url(url, allow_http_hosts=allow_http_hosts)
+    except UnsafeUrl as exc:
+        raise UnprocessableEntity(
+            f"Sigap will not fetch {url!r}: {exc}",
+            code="UNSAFE_SOURCE_URL",
+            errors=[{"loc": ["body", "url"], "msg": str(exc), "type": exc.code.lower()}],
+        ) from None
+    return url
+
+
+def create(
+    session: Session,
+    principal: Principal,
+    body: SourceCreate,
+    allow_http_hosts: frozenset[str],
+    now: datetime,
+) -> Source:
+    source = Source(
+        **body.model_dump(exclude={"url", "kind"}),
+        kind=body.kind,
+        url=_checked(body.url, allow_http_hosts),
+        agency_code=principal.agency_code,
+        created_by_client_id=principal.client_id,
+        next_poll_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(source)
+    session.flush()
+    assert source.id is not None
+    audit.record(
+        session,
+        principal,
+        "source.created",
+        target_type="source",
+        target_id=source.id,
+        detail={"url": source.url},
+    )
+    return source
+
+
+def update(
+    session: Session,
+    principal: Principal,
+    source: Source,
+    change: SourceUpdate,
+    allow_http_hosts: frozenset[str],
+    now: datetime,
+) -> None:
+    fields = change.model_dump(exclude_unset=True, exclude_none=True)
+    if "url" in fields:
+        _checked(fields["url"], allow_http_hosts)
+        source.etag = source.last_modified = None  # another document: no validators carry over
+    for name, value in fields.items():
+        setattr(source, name, value)
+    if fields.get("active") is True or "url" in fields:
+        source.next_poll_at, source.consecutive_failures, source.flagged = now, 0, False
+    source.version += 1
+    source.updated_at = now
+    assert source.id is not None
+    audit.record(
+        session, principal, "source.updated", target_type="source", target_id=source.id, detail=fields
+    )
+
+
+def delete(session: Session, principal: Principal, source: Source) -> None:
+    assert source.id is not None
+    audit.record(
+        session,
+        principal,
+        "source.deleted",
+        target_type="source",
+        target_id=source.id,
+        detail={"url": source.url},
+    )
+    session.delete(source)
+
+
+def public(source: Source) -> SourcePublic:
+    return SourcePublic.model_validate({**source.model_dump(), "agency": source.agency_code})
+
+
+def watchlist(session: Session) -> WatchlistPublic:
+    row = session.get(DefaultWatchlist, 1)
+    if row is None:
+        return WatchlistPublic(terms=list(load_default()), updated_at=None, updated_by=None)
+    return WatchlistPublic(terms=row.terms, updated_at=row.updated_at, updated_by=row.updated_by)
+
+
+def set_watchlist(session: Session, principal: Principal, terms: list[str], now: datetime) -> WatchlistPublic:
+    row = session.get(DefaultWatchlist, 1) or DefaultWatchlist(id=1)
+    row.terms = list(dict.fromkeys(terms))
+    row.updated_at, row.updated_by = now, principal.name
+    session.add(row)
+    audit.record(
+        session,
+        principal,
+        "watchlist.updated",
+        target_type="watchlist",
+        target_id=1,
+        detail={"terms": len(row.terms)},
+    )
+    return watchlist(session)

@@ -140,3 +140,11 @@ def intake_client(session: Session, name: str) -> Principal:
     if found is None:
         found, _ = create_client(session, name=name, agency="diskominfo", scopes=[Scope.mentions_write])
     return principal_of(found)
+
+
+PROVINCIAL_AGENCY = "diskominfo"
+
+
+def sees_every_agency(principal: Principal) -> bool:
+    """Administrators and the provincial Diskominfo see every agency's webhooks, sources and events."""
+    return principal.has(Scope.admin) or principal.agency_code == PROVINCIAL_AGENCY

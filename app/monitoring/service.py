@@ -7,31 +7,24 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
-from app.auth.models import Scope
-from app.auth.service import Principal
+from app.auth.service import Principal, sees_every_agency
 from app.errors import NotFound, UnprocessableEntity
 from app.monitoring.models import DefaultWatchlist, Source
 from app.monitoring.schemas import SourceCreate, SourcePublic, SourceUpdate, WatchlistPublic
 from app.monitoring.watchlist import load_default
 from app.outbound.safety import UnsafeUrl, check_url
 
-PROVINCE = "diskominfo"
-
-
-def sees_all(principal: Principal) -> bool:
-    return principal.has(Scope.admin) or principal.agency_code == PROVINCE
-
 
 def get_source(session: Session, principal: Principal, source_id: int) -> Source:
     source = session.get(Source, source_id)
-    if source is None or not (sees_all(principal) or source.agency_code == principal.agency_code):
+    if source is None or not (sees_every_agency(principal) or source.agency_code == principal.agency_code):
         raise NotFound(f"Source {source_id} does not exist.", code="SOURCE_NOT_FOUND")
     return source
 
 
 def list_sources(session: Session, principal: Principal) -> list[Source]:
     query = select(Source).order_by(col(Source.id))
-    if not sees_all(principal):
+    if not sees_every_agency(principal):
         query = query.where(col(Source.agency_code) == principal.agency_code)
     return list(session.exec(query).all())
 

@@ -10,32 +10,25 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
-from app.auth.models import Scope
-from app.auth.service import Principal
+from app.auth.service import Principal, sees_every_agency
 from app.errors import NotFound, UnprocessableEntity
 from app.outbound.safety import UnsafeUrl, check_url
 from app.webhooks import signing
 from app.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from app.webhooks.schemas import EVENT_TYPES, WebhookCreate, WebhookPublic, WebhookUpdate
 
-PROVINCE = "diskominfo"
-
-
-def sees_all(principal: Principal) -> bool:
-    return principal.has(Scope.admin) or principal.agency_code == PROVINCE
-
 
 def get_subscription(session: Session, principal: Principal, webhook_id: int) -> WebhookSubscription:
     """The subscription, if this client may see it (another agency's answers 404, as if it did not exist)."""
     sub = session.get(WebhookSubscription, webhook_id)
-    if sub is None or not (sees_all(principal) or sub.agency_code == principal.agency_code):
+    if sub is None or not (sees_every_agency(principal) or sub.agency_code == principal.agency_code):
         raise NotFound(f"Webhook {webhook_id} does not exist.", code="WEBHOOK_NOT_FOUND")
     return sub
 
 
 def list_subscriptions(session: Session, principal: Principal) -> list[WebhookSubscription]:
     query = select(WebhookSubscription).order_by(col(WebhookSubscription.id))
-    if not sees_all(principal):
+    if not sees_every_agency(principal):
         query = query.where(col(WebhookSubscription.agency_code) == principal.agency_code)
     return list(session.exec(query).all())
 
@@ -74,7 +67,7 @@ def create(
         description=body.description,
         event_types=_known_types(body.event_types),
         agency_code=principal.agency_code,
-        all_agencies=sees_all(principal),
+        all_agencies=sees_every_agency(principal),
         secret=signing.new_secret(),
         created_by_client_id=principal.client_id,
         created_at=now,

@@ -4,7 +4,7 @@ poller's memory stays flat over 10 rounds.
     .venv/bin/python bench/poll.py                                       # 200 x 50, 10 rounds (~3 min)
     .venv/bin/python bench/poll.py --sources 20 --items 10 --rounds 3    # quick check (~10 s)
     .venv/bin/python bench/poll.py --rounds 70                           # until SQLite's page cache is full
-    .venv/bin/python bench/poll.py --rounds 20 --tracemalloc 15          # which allocations grow (diagnosis)
+    .venv/bin/python bench/poll.py --rounds 6 --tracemalloc 15           # what grows (~20x slower)
     .venv/bin/python bench/poll.py --rounds-repeat 3 --json /tmp/poll.json
 
 Method

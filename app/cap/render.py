@@ -17,7 +17,10 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import get_args
 from urllib.parse import urlsplit
+
+from app.classification.schemas import CapCategory, CapCertainty, CapSeverity, CapUrgency
 
 CAP_NAMESPACE = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM_NAMESPACE = "http://www.w3.org/2005/Atom"
@@ -29,25 +32,11 @@ STATUSES = frozenset({"Actual", "Exercise", "System", "Test", "Draft"})
 MSG_TYPES = frozenset({"Alert", "Update", "Cancel"})
 # Restricted needs <restriction> and Private needs <addresses>; Sigap publishes to the public only.
 SCOPES = frozenset({"Public"})
-CATEGORIES = frozenset(
-    {
-        "Geo",
-        "Met",
-        "Safety",
-        "Security",
-        "Rescue",
-        "Fire",
-        "Health",
-        "Env",
-        "Transport",
-        "Infra",
-        "CBRNE",
-        "Other",
-    }
-)
-URGENCIES = frozenset({"Immediate", "Expected", "Future", "Past", "Unknown"})
-SEVERITIES = frozenset({"Extreme", "Severe", "Moderate", "Minor", "Unknown"})
-CERTAINTIES = frozenset({"Observed", "Likely", "Possible", "Unlikely", "Unknown"})
+# The CAP 1.2 vocabularies are defined once, with the classification's CAP profile.
+CATEGORIES = frozenset(get_args(CapCategory))
+URGENCIES = frozenset(get_args(CapUrgency))
+SEVERITIES = frozenset(get_args(CapSeverity))
+CERTAINTIES = frozenset(get_args(CapCertainty))
 
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 # Characters XML 1.0 cannot carry at all, not even escaped (most C0 controls, lone surrogates, U+FFFE/FFFF).

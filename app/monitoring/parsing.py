@@ -23,7 +23,7 @@ from xml.parsers import expat
 
 import feedparser  # type: ignore[import-untyped]
 
-from app.cap.render import CAP_NAMESPACE, GEOCODE_NAME
+from app.cap.render import CAP_NAMESPACE, CERTAINTIES, GEOCODE_NAME, SEVERITIES, URGENCIES
 from app.clock import WITA
 from app.reference.catalog import region_codes
 
@@ -420,15 +420,10 @@ def to_mention(
     }
 
 
-_URGENCIES = {"Immediate", "Expected", "Future", "Past", "Unknown"}
-_SEVERITIES = {"Extreme", "Severe", "Moderate", "Minor", "Unknown"}
-_CERTAINTIES = {"Observed", "Likely", "Possible", "Unlikely", "Unknown"}
-
-
 def _in_cap_vocabulary(cap: CapInfo) -> bool:
     # An alert outside the CAP 1.2 vocabulary (e.g. CAP 1.0's "Very Likely") is still news, just not an
     # assessment Sigap can rely on.
-    return cap.urgency in _URGENCIES and cap.severity in _SEVERITIES and cap.certainty in _CERTAINTIES
+    return cap.urgency in URGENCIES and cap.severity in SEVERITIES and cap.certainty in CERTAINTIES
 
 
 def _cap_statement(item: FeedItem, cap: CapInfo) -> str:

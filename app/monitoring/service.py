@@ -8,11 +8,11 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.service import Principal, sees_every_agency
-from app.errors import NotFound, UnprocessableEntity
+from app.errors import NotFound
 from app.monitoring.models import DefaultWatchlist, Source
 from app.monitoring.schemas import SourceCreate, SourcePublic, SourceUpdate, WatchlistPublic
 from app.monitoring.watchlist import load_default
-from app.outbound.safety import UnsafeUrl, check_url
+from app.outbound.refusal import require_safe_url
 
 
 def get_source(session: Session, principal: Principal, source_id: int) -> Source:
@@ -29,18 +29,6 @@ def list_sources(session: Session, principal: Principal) -> list[Source]:
     return list(session.exec(query).all())
 
 
-def _checked(url: str, allow_http_hosts: frozenset[str]) -> str:
-    try:
-        check_url(url, allow_http_hosts=allow_http_hosts)
-    except UnsafeUrl as exc:
-        raise UnprocessableEntity(
-            f"Sigap will not fetch {url!r}: {exc}",
-            code="UNSAFE_SOURCE_URL",
-            errors=[{"loc": ["body", "url"], "msg": str(exc), "type": exc.code.lower()}],
-        ) from None
-    return url
-
-
 def create(
     session: Session,
     principal: Principal,
@@ -51,7 +39,7 @@ def create(
     source = Source(
         **body.model_dump(exclude={"url", "kind"}),
         kind=body.kind,
-        url=_checked(body.url, allow_http_hosts),
+        url=require_safe_url(body.url, allow_http_hosts, code="UNSAFE_SOURCE_URL", action="fetch"),
         agency_code=principal.agency_code,
         created_by_client_id=principal.client_id,
         next_poll_at=now,
@@ -82,7 +70,7 @@ def update(
 ) -> None:
     fields = change.model_dump(exclude_unset=True, exclude_none=True)
     if "url" in fields:
-        _checked(fields["url"], allow_http_hosts)
+        require_safe_url(fields["url"], allow_http_hosts, code="UNSAFE_SOURCE_URL", action="fetch")
         source.etag = source.last_modified = None  # another document: no validators carry over
     for name, value in fields.items():
         setattr(source, name, value)

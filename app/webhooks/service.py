@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth.service import Principal, sees_every_agency
 from app.errors import NotFound, UnprocessableEntity
-from app.outbound.safety import UnsafeUrl, check_url
+from app.outbound.refusal import require_safe_url
 from app.webhooks import signing
 from app.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from app.webhooks.schemas import EVENT_TYPES, WebhookCreate, WebhookPublic, WebhookUpdate
@@ -33,18 +33,6 @@ def list_subscriptions(session: Session, principal: Principal) -> list[WebhookSu
     return list(session.exec(query).all())
 
 
-def checked_url(url: str, allow_http_hosts: frozenset[str]) -> str:
-    try:
-        check_url(url, allow_http_hosts=allow_http_hosts)
-    except UnsafeUrl as exc:
-        raise UnprocessableEntity(
-            f"Sigap will not deliver to {url!r}: {exc}",
-            code="UNSAFE_WEBHOOK_URL",
-            errors=[{"loc": ["body", "url"], "msg": str(exc), "type": exc.code.lower()}],
-        ) from None
-    return url
-
-
 def _known_types(types: list[str]) -> list[str]:
     unknown = [t for t in types if t not in EVENT_TYPES]
     if unknown:
@@ -63,7 +51,7 @@ def create(
     now: datetime,
 ) -> WebhookSubscription:
     sub = WebhookSubscription(
-        url=checked_url(body.url, allow_http_hosts),
+        url=require_safe_url(body.url, allow_http_hosts, code="UNSAFE_WEBHOOK_URL", action="deliver to"),
         description=body.description,
         event_types=_known_types(body.event_types),
         agency_code=principal.agency_code,
@@ -97,7 +85,7 @@ def update_subscription(
 ) -> None:
     fields = change.model_dump(exclude_unset=True, exclude_none=True)
     if "url" in fields:
-        checked_url(fields["url"], allow_http_hosts)
+        require_safe_url(fields["url"], allow_http_hosts, code="UNSAFE_WEBHOOK_URL", action="deliver to")
     if "event_types" in fields:
         fields["event_types"] = _known_types(fields["event_types"])
     for name, value in fields.items():

@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from app.access.models import IssueShare
 from app.audit.models import AuditEntry
 from app.auth.models import ApiClient
 from app.classification.models import ClassifierModel, MentionClassification, MentionLabel
@@ -35,6 +36,7 @@ __all__ = [
     "IssueHistory",
     "IssueHourly",
     "IssueMention",
+    "IssueShare",
     "IssueSource",
     "IssueTerm",
     "Mention",

@@ -93,6 +93,8 @@ class Issue(SQLModel, table=True):
     hoax_status: str = Field(default=HoaxStatus.none, max_length=16)
     hoax_evidence: list[str] = Field(default_factory=list, sa_column=Column(JSONVariant, nullable=False))
     opportunity: bool = False
+    # Allegations against officials and the like: only the province and the agencies it is shared with see it.
+    restricted: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
     spike_hour: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Key term -> number of the issue's original mentions carrying it (bounded; see clustering.PROFILE_SIZE).
     profile: dict[str, float] = Field(default_factory=dict, sa_column=Column(JSONVariant, nullable=False))

@@ -1,0 +1,1 @@
+"""Who may see which issue, and everything that hangs off one: mentions, plans, tasks, statements, CAP."""

@@ -51,9 +51,9 @@ pytest: $(VENV)/.installed
 	@$(BIN)/pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; fi; exit $$status
 
-## Regenerate openapi.yaml from the code.
+## Regenerate openapi.yaml and README's scope table from the code.
 openapi: $(VENV)/.installed
-	$(BIN)/sigap openapi --output openapi.yaml
+	$(BIN)/sigap openapi --output openapi.yaml --readme README.md
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/intake.py --db both

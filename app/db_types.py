@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, TypeDecorator
+from sqlalchemy import JSON, DateTime, String, TypeDecorator, cast
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 
@@ -31,3 +31,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 JSONVariant: Any = JSON().with_variant(JSONB(), "postgresql")
+
+
+def json_array_contains(column: Any, value: str) -> Any:
+    """A JSON array of codes holds ``value``, on SQLite and PostgreSQL alike: the quoted code appears in the
+    array's text. Only for codes, which never contain quotes or backslashes."""
+    return cast(column, String).like(f'%"{value}"%')

@@ -22,7 +22,8 @@ from typing import Any
 from sqlalchemy.orm import load_only
 from sqlmodel import col, select
 
-from app.auth.service import intake_client
+from app.access import service as access
+from app.auth.service import Principal, intake_client
 from app.clock import to_wita
 from app.db import Database
 from app.issues.models import Issue
@@ -45,15 +46,16 @@ def _csv_line(values: list[Any]) -> str:
 
 
 def issue_csv_lines(
-    database: Database, *, base_url: str, now: datetime, open_only: bool = False
+    database: Database, *, base_url: str, now: datetime, viewer: Principal, open_only: bool = False
 ) -> Iterator[str]:
-    """The issues as CSV lines (header first), read ``CHUNK`` rows at a time in id order."""
+    """The issues ``viewer`` sees as CSV lines (header first), read ``CHUNK`` rows at a time in id order."""
     yield _csv_line(list(CSV_COLUMNS))
     query = (
         select(Issue).options(load_only(*(getattr(Issue, c) for c in _ISSUE_COLUMNS))).order_by(col(Issue.id))
     )
     if open_only:
         query = query.where(col(Issue.is_open).is_(True))
+    query = query.where(*access.only_seen(Issue.id, viewer))
     with database.session(write=False) as session:
         rows = session.exec(query.execution_options(yield_per=CHUNK))
         for issue in rows:

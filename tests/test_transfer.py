@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from app import transfer
 from app.auth.models import Scope
+from app.auth.service import OPERATOR
 from tests.conftest import KeyMaker, bearer
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -136,7 +137,7 @@ def test_the_issue_export_streams_every_issue(
     assert len(rows) >= 5 and [int(r["id"]) for r in rows] == sorted(int(r["id"]) for r in rows)
     assert {r["region_codes"] for r in rows} >= {"64.72", "64.03"}
     assert all(r["link"].endswith(f"/v1/issues/{r['id']}") for r in rows)
-    lines = list(transfer.issue_csv_lines(app.state.db, base_url="https://x", now=NOW))
+    lines = list(transfer.issue_csv_lines(app.state.db, base_url="https://x", now=NOW, viewer=OPERATOR))
     assert len(lines) == len(rows) + 1 and lines[0].startswith("id,title,level")
     assert (
         client.get("/v1/reports/issues.csv", headers=bearer(make_key(Scope.mentions_write))).status_code

@@ -21,6 +21,7 @@ from app.config import Settings
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 from app.worker import Worker
 from tests.conftest import KeyMaker, bearer, test_settings
+from tests.factories import mention_payload
 
 Headers = dict[str, str]
 
@@ -270,22 +271,56 @@ def test_a_rotated_secret_signs_beside_the_new_one_during_the_grace_period(
         assert Webhook(secret).verify(got["body"], got["headers"])["type"] == "issue.escalated"
 
 
-def test_an_agency_hears_only_its_own_events(
-    client: TestClient, session: Session, make_key: KeyMaker, receiver: Receiver, worker: Worker
+def test_an_agency_hears_only_of_issues_it_may_see(
+    client: TestClient, make_key: KeyMaker, receiver: Receiver, worker: Worker
 ) -> None:
-    bpbd = bearer(make_key(Scope.webhooks_manage, agency="bpbd", name="Pusdalops BPBD Kaltim"))
-    sub = subscribe(client, bpbd, receiver.url)
-    assert sub["agency"] == "bpbd" and sub["all_agencies"] is False
-    announce(session, "task.created", agency="dinsos")
-    announce(session, "task.created", agency="bpbd")
-    announce(session, "issue.escalated", agencies=["bpbd", "dinsos"])
-    worker.run_once()
-    assert [json.loads(r["body"])["data"].get("agency") for r in receiver.received] == ["bpbd", None]
+    """Fan-out follows app/access: a subscription never hears of an issue its agency would get 404 for."""
+    crawler = bearer(make_key(Scope.mentions_write, Scope.issues_write, Scope.issues_read))
     samarinda = bearer(
         make_key(Scope.webhooks_manage, agency="diskominfo-samarinda", name="Diskominfo Samarinda")
     )
-    assert client.get(f"/v1/webhooks/{sub['id']}", headers=samarinda).status_code == 404
-    assert client.get("/v1/webhooks", headers=samarinda).json()["items"] == []
+    bpbd = bearer(make_key(Scope.webhooks_manage, agency="bpbd", name="Pusdalops BPBD Kaltim"))
+    sub = subscribe(client, samarinda, receiver.url, event_types=["issue.created", "issue.status_changed"])
+    assert sub["agency"] == "diskominfo-samarinda" and sub["all_agencies"] is False
+    bpbd_receiver = Receiver()
+    try:
+        subscribe(client, bpbd, bpbd_receiver.url, event_types=["issue.status_changed"])
+        flood = client.post(
+            "/v1/mentions",
+            headers=crawler,
+            json=mention_payload(
+                title="Banjir Rendam Sempaja, Warga Samarinda Mengungsi",
+                text="Sungai Karang Mumus meluap; warga Sempaja mengungsi ke GOR Segiri.",
+                region_codes=["64.72"],
+            ),
+        ).json()
+        client.post(
+            "/v1/mentions",
+            headers=crawler,
+            json=mention_payload(
+                title="Kebakaran Pasar Klandasan Balikpapan",
+                text="Puluhan kios di Pasar Klandasan Balikpapan terbakar dini hari.",
+                region_codes=["64.71"],
+            ),
+        )
+        worker.run_once()
+        heard = [json.loads(r["body"])["data"]["issue_id"] for r in receiver.received]
+        assert heard == [flood["issue_id"]]
+        assert bpbd_receiver.received == []
+        # Once the flood is assigned to BPBD, BPBD hears of it.
+        etag = client.get(f"/v1/issues/{flood['issue_id']}", headers=crawler).headers["ETag"]
+        client.patch(
+            f"/v1/issues/{flood['issue_id']}",
+            headers={**crawler, "If-Match": etag},
+            json={"status": "handling", "assigned_agency": "bpbd", "reason": "BPBD memimpin."},
+        )
+        worker.run_once()
+        assert [json.loads(r["body"])["type"] for r in bpbd_receiver.received] == ["issue.status_changed"]
+    finally:
+        bpbd_receiver.close()
+    assert client.get(f"/v1/webhooks/{sub['id']}", headers=bpbd).status_code == 404
+    assert client.get("/v1/webhooks", headers=bpbd).json()["items"] != []  # its own only
+    assert all(w["agency"] == "bpbd" for w in client.get("/v1/webhooks", headers=bpbd).json()["items"])
 
 
 def test_a_test_message_is_delivered_on_request(

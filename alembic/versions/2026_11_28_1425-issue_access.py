@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("agency_code", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
         sa.Column("granted_by", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("granted_by_client_id", sa.Integer(), nullable=False),
+        sa.Column("granted_by_client_id", sa.Integer(), nullable=True),
         sa.Column("granted_at", app.db_types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_code"], ["agency.code"], name=op.f("fk_issue_share_agency_code_agency")

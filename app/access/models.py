@@ -18,5 +18,5 @@ class IssueShare(SQLModel, table=True):
     agency_code: str = Field(foreign_key="agency.code", primary_key=True, max_length=64, index=True)
     reason: str = Field(max_length=2000)
     granted_by: str = Field(max_length=100)
-    granted_by_client_id: int
+    granted_by_client_id: int | None = Field(default=None, description="None when Sigap carried it over.")
     granted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

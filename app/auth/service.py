@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from app.auth.models import ApiClient, Scope
 from app.clock import utcnow
 from app.errors import NotFound, UnprocessableEntity
-from app.reference.models import Agency
+from app.reference.models import Agency, RegionType
 
 KEY_PREFIX = "sgp_"
 # sgp_ followed by at least 22 url-safe base64 characters: >= 128 random bits.
@@ -29,6 +29,9 @@ class Principal:
     name: str
     agency_code: str
     scopes: frozenset[str]
+    # The kabupaten/kota whose issues the client's agency sees (a kabupaten/kota Diskominfo); None for
+    # provincial agencies, which see by assignment, task or share (app/access).
+    region_code: str | None = None
 
     def has(self, scope: Scope) -> bool:
         return Scope.admin in self.scopes or scope in self.scopes
@@ -102,12 +105,30 @@ def authenticate(session: Session, key: str) -> Principal | None:
     # guessed digest matched.
     if client is None or not hmac.compare_digest(client.key_hash, digest) or client.revoked_at is not None:
         return None
-    return principal_of(client)
+    return principal_of(session, client)
 
 
-def principal_of(client: ApiClient) -> Principal:
+def principal_of(session: Session, client: ApiClient) -> Principal:
     assert client.id is not None
-    return Principal(client.id, client.name, client.agency_code, frozenset(client.scopes))
+    return Principal(
+        client.id,
+        client.name,
+        client.agency_code,
+        frozenset(client.scopes),
+        region_code=local_region(session.get(Agency, client.agency_code)),
+    )
+
+
+def local_region(agency: Agency | None) -> str | None:
+    """The kabupaten/kota a kabupaten/kota agency answers for; None for provincial agencies."""
+    if agency is None or agency.level == RegionType.provinsi:
+        return None
+    return agency.region_code
+
+
+def agency_viewer(agency: Agency) -> Principal:
+    """What an agency as a whole sees (e.g. for its webhook subscriptions): no client, no scopes."""
+    return Principal(0, agency.code, agency.code, frozenset(), region_code=local_region(agency))
 
 
 def has_active_admin(session: Session) -> bool:
@@ -139,10 +160,14 @@ def intake_client(session: Session, name: str) -> Principal:
     found = session.exec(select(ApiClient).where(col(ApiClient.name) == name)).first()
     if found is None:
         found, _ = create_client(session, name=name, agency="diskominfo", scopes=[Scope.mentions_write])
-    return principal_of(found)
+    return principal_of(session, found)
 
 
 PROVINCIAL_AGENCY = "diskominfo"
+
+
+# Sigap's own commands on the server (`sigap brief`, `sigap export`) see what the province sees.
+OPERATOR = Principal(0, "sigap", PROVINCIAL_AGENCY, frozenset({Scope.admin}))
 
 
 def sees_every_agency(principal: Principal) -> bool:

@@ -50,7 +50,7 @@ def issue_cap(issue: ExistingIssue, session: SessionDep, _reader: Reader, settin
 )
 def cap_feed(
     session: SessionDep,
-    _reader: Reader,
+    reader: Reader,
     settings: SettingsDep,
     now: NowDep,
     limit: Annotated[int, Query(ge=1, le=200, description="Entries, newest first.")] = 50,
@@ -58,7 +58,9 @@ def cap_feed(
     """Atom feed of the open issues at Siaga or Awas, most recently active first, each linking to its CAP
     message: what an early-warning system subscribes to."""
     sender = _sender(settings)
-    entries = [service.feed_entry(session, issue, sender) for issue in service.feed_issues(session, limit)]
+    entries = [
+        service.feed_entry(session, issue, sender) for issue in service.feed_issues(session, limit, reader)
+    ]
     body = render_feed(
         feed_id=f"{sender.base_url}/v1/cap/feed",
         title="Sigap — isu Siaga dan Awas Provinsi Kalimantan Timur",

@@ -14,6 +14,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from app.access import service as access
+from app.auth.service import Principal
 from app.cap.render import Alert, Area, FeedEntry, InfoBlock, Reference
 from app.classification.taxonomy import LEVEL_LABELS, TOPICS, Level, Topic
 from app.issues.models import Issue, IssueHistory, Status
@@ -136,15 +138,14 @@ def alert(
     )
 
 
-def feed_issues(session: Session, limit: int) -> list[Issue]:
-    """Open issues at Siaga or Awas, most recently active first."""
+def feed_issues(session: Session, limit: int, viewer: Principal) -> list[Issue]:
+    """Open issues at Siaga or Awas that ``viewer`` sees, most recently active first."""
+    query = select(Issue).where(col(Issue.is_open).is_(True), col(Issue.level_rank) >= Level.siaga.rank)
+    seen = access.issue_clause(viewer)
+    if seen is not None:
+        query = query.where(seen)
     return list(
-        session.exec(
-            select(Issue)
-            .where(col(Issue.is_open).is_(True), col(Issue.level_rank) >= Level.siaga.rank)
-            .order_by(col(Issue.last_seen_at).desc(), col(Issue.id).desc())
-            .limit(limit)
-        ).all()
+        session.exec(query.order_by(col(Issue.last_seen_at).desc(), col(Issue.id).desc()).limit(limit)).all()
     )
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Path, Response, status
 
+from app.access import service as access
 from app.auth.deps import AdminPrincipal, require
 from app.auth.models import Scope
 from app.auth.service import Principal
@@ -21,6 +22,7 @@ from app.classification.views import (
     TrainRequest,
 )
 from app.db import SessionDep
+from app.mentions import service as mentions
 from app.openapi import problems
 
 router = APIRouter(prefix="/v1", tags=["classification"])
@@ -60,6 +62,8 @@ def label_mention(
     The correction is kept with who made it, when and why, next to the untouched machine verdict, and
     becomes a training example for the next model (`POST /v1/classifier/train`).
     """
+    if not access.sees_mention(session, principal, mention_id):
+        raise mentions.mention_not_found(mention_id)
     label = service.add_label(session, mention_id=mention_id, body=body, principal=principal)
     response.headers["Location"] = f"/v1/mentions/{mention_id}"
     return label
@@ -94,7 +98,9 @@ def list_models(session: SessionDep, _admin: AdminPrincipal) -> ModelList:
 
 
 @router.post("/classifier/models/{version}/activate", responses=problems(404))
-def activate_model(version: str, session: SessionDep, _admin: AdminPrincipal) -> ModelPublic:
+def activate_model(
+    version: Annotated[str, Path(max_length=100)], session: SessionDep, _admin: AdminPrincipal
+) -> ModelPublic:
     """Make a model version the active one for its task (for example, switch back to an earlier one).
 
     Every server process picks the switch up within ten seconds.

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
-from app.auth.deps import require
+from app.auth.deps import get_principal, require
 from app.auth.models import Scope
 from app.auth.service import Principal
 from app.classification.taxonomy import Topic
@@ -45,18 +45,21 @@ _ETAG_HEADER = {
 }
 
 
-def valid_issue(issue_id: int, session: SessionDep) -> Issue:
-    return service.get_issue(session, issue_id)
+def valid_issue(
+    issue_id: int, session: SessionDep, viewer: Annotated[Principal, Depends(get_principal)]
+) -> Issue:
+    """The issue, when it exists and the caller may see it (the route declares the scope)."""
+    return service.get_issue(session, issue_id, viewer=viewer)
 
 
-def locked(session: SessionDep, issue_id: int) -> Issue:
+def locked(session: SessionDep, issue_id: int, viewer: Principal) -> Issue:
     """The issue, row-locked for the rest of the request (PostgreSQL).
 
     Called inside the endpoint, never as a dependency: a dependency runs in one worker thread and the endpoint
     in another, so a request would hold the lock while waiting for a second thread, and a burst of requests
     on one issue could take every thread and wait for each other forever.
     """
-    return service.get_issue(session, issue_id, for_update=True)
+    return service.get_issue(session, issue_id, for_update=True, viewer=viewer)
 
 
 ExistingIssue = Annotated[Issue, Depends(valid_issue)]
@@ -78,7 +81,7 @@ def list_issues(
     request: Request,
     response: Response,
     session: SessionDep,
-    _reader: Reader,
+    reader: Reader,
     settings: SettingsDep,
     level: LevelName | None = None,
     min_level: Annotated[LevelName | None, Query(description="This level or worse.")] = None,
@@ -145,7 +148,9 @@ def list_issues(
     scope = scope_of("issues", asdict(filters))
     after = codec.decode(scope, cursor) if cursor is not None else None
     now = utcnow()
-    issues, next_position = service.search(session, filters=filters, limit=limit, after=after, now=now)
+    issues, next_position = service.search(
+        session, filters=filters, limit=limit, after=after, now=now, viewer=reader
+    )
     next_cursor = None
     if next_position is not None:
         next_cursor = codec.encode(scope, next_position)
@@ -179,7 +184,7 @@ def update_issue(
     Needs `If-Match` with the `ETag` you read (`428` without it, `412` when the issue changed meanwhile).
     Each change is kept in the issue's history with who made it and the optional `reason`.
     """
-    issue = locked(session, issue_id)
+    issue = locked(session, issue_id, principal)
     service.check_if_match(issue, if_match)
     service.update_issue(session, issue, body, principal, utcnow())
     session.flush()
@@ -250,7 +255,7 @@ def override_classification(
     The officer's classification holds until cleared (`DELETE`); the machine verdict keeps updating beside
     it in `classification`. `If-Match` is optional here; when sent it must match.
     """
-    issue = locked(session, issue_id)
+    issue = locked(session, issue_id, principal)
     if if_match is not None:
         service.check_if_match(issue, if_match)
     service.set_override(session, issue, body, principal, utcnow())
@@ -271,7 +276,7 @@ def clear_classification(
     reason: Annotated[str | None, Query(min_length=5, max_length=2000)] = None,
 ) -> Response:
     """Clear the officer's classification: the machine's level applies again."""
-    issue = locked(session, issue_id)
+    issue = locked(session, issue_id, principal)
     service.clear_override(session, issue, principal, reason, utcnow())
     session.flush()
     return _answer(response, issue)
@@ -290,7 +295,7 @@ def merge_issues(
     Their mentions move here; counts, timeline, history and classification are recomputed. The merged issues
     are archived with `merged_into` pointing here.
     """
-    issue = locked(session, issue_id)
+    issue = locked(session, issue_id, principal)
     if issue.merged_into is not None:
         raise UnprocessableEntity(
             f"Issue {issue.id} was merged into {issue.merged_into}; merge into that one.",
@@ -314,7 +319,7 @@ def split_issue(
     issue_id: int, body: SplitRequest, session: SessionDep, principal: Triage, response: Response
 ) -> Response:
     """Move some of the issue's mentions into a new issue (a different story); answers with the new issue."""
-    issue = locked(session, issue_id)
+    issue = locked(session, issue_id, principal)
     new = service.split(session, issue, body.mention_ids, principal, body.title, body.reason, utcnow())
     session.flush()
     response.headers["Location"] = f"/v1/issues/{new.id}"

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    UrlConstraints,
+    model_validator,
+)
 
 from app.classification.schemas import (
     CapProfile,
@@ -105,6 +113,10 @@ class IssuePublic(BaseModel):
     hoax_status: HoaxStatus
     hoax_evidence: list[str]
     opportunity: bool
+    restricted: bool = Field(
+        description="Seen only by the provincial Diskominfo, the assigned agency and the agencies it is "
+        "shared with (see `/v1/issues/{id}/access`)."
+    )
     spike_at: WitaDateTime | None = Field(description="Start of the latest hour that spiked.")
     merged_into: int | None
     version: int = Field(description="Changes with every change; the `ETag` is derived from it.")
@@ -156,7 +168,7 @@ class IssueUpdate(BaseModel):
     status: Status | None = None
     assigned_agency: str | None = Field(default=None, max_length=64, description="An agency code.")
     hoax_status: HoaxStatus | None = None
-    hoax_evidence: list[AnyHttpUrl] | None = Field(
+    hoax_evidence: list[Annotated[AnyHttpUrl, UrlConstraints(max_length=2048)]] | None = Field(
         default=None, max_length=20, description="Links to the clarification or the debunk."
     )
     reason: Reason | None = None

@@ -7,15 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import String, cast, func, or_, tuple_, update
+from sqlalchemy import func, or_, tuple_, update
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from app import concurrency
+from app.access import service as access
 from app.auth.service import Principal
 from app.classification.models import MentionClassification
 from app.classification.taxonomy import LEVEL_LABELS, Level
 from app.clock import to_wita, utcnow
+from app.db_types import json_array_contains
 from app.errors import Conflict, NotFound, UnprocessableEntity
 from app.issues import aggregate, state
 from app.issues.models import HoaxStatus, Issue, IssueHistory, IssueHourly, IssueMention, Stage, Status
@@ -46,11 +48,20 @@ def check_if_match(issue: Issue, if_match: str | None) -> None:
     concurrency.check_if_match(etag(issue), if_match, what="issue")
 
 
-def get_issue(session: Session, issue_id: int, *, for_update: bool = False) -> Issue:
+def get_issue(
+    session: Session, issue_id: int, *, for_update: bool = False, viewer: Principal | None = None
+) -> Issue:
+    """The issue; 404 when it does not exist or ``viewer`` may not see it (never 403: see app/access)."""
+    if viewer is not None and not access.sees_issue(session, viewer, issue_id):
+        raise issue_not_found(issue_id)
     issue = state.lock(session, issue_id) if for_update else session.get(Issue, issue_id)
     if issue is None:
-        raise NotFound(f"Issue {issue_id} does not exist.", code="ISSUE_NOT_FOUND")
+        raise issue_not_found(issue_id)
     return issue
+
+
+def issue_not_found(issue_id: int) -> NotFound:
+    return NotFound(f"Issue {issue_id} does not exist.", code="ISSUE_NOT_FOUND")
 
 
 # The issue's own columns shown as they are; the rest of IssuePublic is derived in public(). Working state
@@ -127,17 +138,22 @@ def position(issue: Issue, sort: Sort) -> list[Any]:
     return [issue.last_seen_at.isoformat(), issue.id]
 
 
-def _json_contains(column: Any, value: str) -> Any:
-    # JSON arrays of codes, on SQLite and PostgreSQL alike: the quoted code appears in the array's text.
-    return cast(column, String).like(f'%"{value}"%')
-
-
 def search(
-    session: Session, *, filters: IssueFilter, limit: int, after: list[Any] | None, now: datetime
+    session: Session,
+    *,
+    filters: IssueFilter,
+    limit: int,
+    after: list[Any] | None,
+    now: datetime,
+    viewer: Principal | None = None,
 ) -> tuple[list[Issue], list[Any] | None]:
-    """One page of issues in the filter's order, and the position to continue from (None on the last)."""
+    """One page of the issues ``viewer`` sees, in the filter's order, and the position to continue from (None
+    on the last)."""
     f = filters
     query = select(Issue).options(*(defer(getattr(Issue, name)) for name in _WORKING_STATE))
+    seen = access.issue_clause(viewer) if viewer is not None else None
+    if seen is not None:
+        query = query.where(seen)
     if f.status == "open":
         query = query.where(col(Issue.is_open).is_(True))
     elif f.status != "any":
@@ -158,10 +174,10 @@ def search(
     if f.topic:
         query = query.where(col(Issue.topic) == f.topic)
     if f.region:
-        query = query.where(_json_contains(Issue.region_codes, f.region))
+        query = query.where(json_array_contains(Issue.region_codes, f.region))
     if f.agency:
         query = query.where(
-            or_(col(Issue.assigned_agency) == f.agency, _json_contains(Issue.agencies, f.agency))
+            or_(col(Issue.assigned_agency) == f.agency, json_array_contains(Issue.agencies, f.agency))
         )
     if f.since:
         query = query.where(col(Issue.last_seen_at) >= f.since)
@@ -229,7 +245,7 @@ def update_issue(
             setattr(issue, f"{name}_edited", True)
         shown = ", ".join(value) if isinstance(value, list) else value
         state.history(session, issue, name, _short(old), _short(shown), cause, now)
-    _touch(issue, now)
+    touch(issue, now)
     state.record_changes(session, issue, before, now, cause=cause)
 
 
@@ -240,7 +256,7 @@ def _short(value: Any) -> str | None:
     return text[:300]
 
 
-def _touch(issue: Issue, now: datetime) -> None:
+def touch(issue: Issue, now: datetime) -> None:
     issue.version += 1
     issue.updated_at = now
 
@@ -264,7 +280,7 @@ def set_override(
         [f"level={body.level}"] * bool(body.level) + [f"{k}={v}" for k, v in (impact or {}).items()]
     )
     state.history(session, issue, "classification", None, f"override: {detail}", cause, now)
-    _touch(issue, now)
+    touch(issue, now)
     state.record_changes(session, issue, before, now, cause=cause)
 
 
@@ -280,7 +296,7 @@ def clear_override(
     if reason:
         cause["reason"] = reason
     state.history(session, issue, "classification", "override", "machine", cause, now)
-    _touch(issue, now)
+    touch(issue, now)
     state.record_changes(session, issue, before, now, cause=cause)
 
 
@@ -301,7 +317,7 @@ def merge(
         cause["reason"] = reason
     others = []
     for other_id in sorted(ids):
-        other = get_issue(session, other_id, for_update=True)
+        other = get_issue(session, other_id, for_update=True, viewer=principal)
         if other.merged_into is not None:
             raise UnprocessableEntity(
                 f"Issue {other_id} was already merged into issue {other.merged_into}.", code="ALREADY_MERGED"
@@ -316,9 +332,10 @@ def merge(
         )
         other_before = state.snapshot(other, now)
         other.merged_into = target.id
+        access.carry_over(session, other, target)
         state.set_status(other, Status.archived)
         other.mention_count = other.original_count = 0
-        _touch(other, now)
+        touch(other, now)
         state.history(session, other, "merge", None, f"merged into {target.id}", cause, now)
         state.record_changes(session, other, other_before, now, cause={**cause, "merged_into": target.id})
     session.flush()
@@ -369,6 +386,7 @@ def split(
     new = state.open_issue(session, first.model_dump(), verdict.verdict, min(first.published_at, now), now)
     if title:
         new.title, new.title_edited = title, True
+    access.carry_over(session, issue, new)
     session.execute(
         update(IssueMention)
         .where(col(IssueMention.mention_id).in_(ids))
@@ -377,7 +395,7 @@ def split(
     session.flush()
     state.rebuild(session, new, now)
     state.rebuild(session, issue, now)
-    _touch(issue, now)
+    touch(issue, now)
     split_cause = {**cause, "split_from": issue.id}
     state.history(session, issue, "split", None, f"{len(ids)} mentions to issue {new.id}", cause, now)
     state.record_changes(session, issue, before, now, cause=cause)

@@ -149,7 +149,7 @@ def list_mentions(
     request: Request,
     response: Response,
     session: SessionDep,
-    _reader: Reader,
+    reader: Reader,
     settings: SettingsDep,
     source_type: SourceType | None = None,
     since: Annotated[
@@ -186,7 +186,7 @@ def list_mentions(
     if cursor is not None:
         published_at, mention_id = codec.decode(scope, cursor)
         after = (datetime.fromisoformat(published_at), int(mention_id))
-    items, next_position = service.search(session, filters=filters, limit=limit, after=after)
+    items, next_position = service.search(session, filters=filters, limit=limit, after=after, viewer=reader)
     next_cursor = None
     if next_position is not None:
         next_cursor = codec.encode(scope, [next_position[0].isoformat(), next_position[1]])
@@ -195,9 +195,9 @@ def list_mentions(
 
 
 @router.get("/{mention_id}", responses=problems(404))
-def get_mention(mention_id: int, session: SessionDep, _reader: Reader) -> MentionPublic:
+def get_mention(mention_id: int, session: SessionDep, reader: Reader) -> MentionPublic:
     """Read one mention.
 
     Returns the mention as stored, with its region codes; times are shown in WITA (`+08:00`).
     """
-    return service.get(session, mention_id)
+    return service.get(session, mention_id, viewer=reader)

@@ -17,6 +17,7 @@ from sqlalchemy import and_, exists, insert, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from app.access import service as access
 from app.auth.service import Principal
 from app.classification import service as classification
 from app.clock import utcnow
@@ -219,10 +220,17 @@ def public(session: Session, stored: Stored) -> MentionPublic:
     return get(session, stored.id)
 
 
-def get(session: Session, mention_id: int) -> MentionPublic:
+def mention_not_found(mention_id: int) -> NotFound:
+    return NotFound(f"Mention {mention_id} does not exist.", code="MENTION_NOT_FOUND")
+
+
+def get(session: Session, mention_id: int, *, viewer: Principal | None = None) -> MentionPublic:
+    """The mention; 404 when it does not exist or ``viewer`` may not see it (app/access)."""
+    if viewer is not None and not access.sees_mention(session, viewer, mention_id):
+        raise mention_not_found(mention_id)
     mention = session.get(Mention, mention_id)
     if mention is None:
-        raise NotFound(f"Mention {mention_id} does not exist.", code="MENTION_NOT_FOUND")
+        raise mention_not_found(mention_id)
     return MentionPublic.of(
         mention,
         regions_of(session, [mention_id]).get(mention_id, []),
@@ -259,10 +267,19 @@ def _escape_like(text: str) -> str:
 
 
 def search(
-    session: Session, *, filters: MentionFilter, limit: int, after: tuple[datetime, int] | None
+    session: Session,
+    *,
+    filters: MentionFilter,
+    limit: int,
+    after: tuple[datetime, int] | None,
+    viewer: Principal | None = None,
 ) -> tuple[list[MentionPublic], tuple[datetime, int] | None]:
-    """Newest first (by publication time, then id); returns the page and the position after it."""
+    """The mentions ``viewer`` sees, newest first (by publication time, then id); returns the page and the
+    position after it."""
     query = select(Mention)
+    seen = access.mention_clause(viewer) if viewer is not None else None
+    if seen is not None:
+        query = query.where(seen)
     if filters.source_type:
         query = query.where(col(Mention.source_type) == filters.source_type)
     if filters.since:

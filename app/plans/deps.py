@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from app.auth.deps import require
+from app.auth.deps import get_principal, require
 from app.auth.models import Scope
 from app.auth.service import Principal
 from app.db import SessionDep
@@ -31,12 +31,16 @@ async def get_planning(request: Request) -> Planning:
 PlanningDep = Annotated[Planning, Depends(get_planning)]
 
 
-def valid_plan(plan_id: int, session: SessionDep) -> ResponsePlan:
-    return service.get_plan(session, plan_id)
+# The route declares the scope; these only authenticate, and answer 404 for what the caller may not see.
+Caller = Annotated[Principal, Depends(get_principal)]
 
 
-def valid_task(task_id: int, session: SessionDep) -> PlanTask:
-    return tasks.get_task(session, task_id)
+def valid_plan(plan_id: int, session: SessionDep, viewer: Caller) -> ResponsePlan:
+    return service.get_plan(session, plan_id, viewer=viewer)
+
+
+def valid_task(task_id: int, session: SessionDep, viewer: Caller) -> PlanTask:
+    return tasks.get_task(session, task_id, viewer=viewer)
 
 
 ExistingPlan = Annotated[ResponsePlan, Depends(valid_plan)]

@@ -87,7 +87,7 @@ def create_plan(
     An officer may set `crisis_cluster` (with `cluster_reason`) or `strategy`; `deny` needs a hoax confirmed
     with evidence. One open plan per issue: `409 PLAN_EXISTS` names it.
     """
-    issue = locked(session, issue_id)
+    issue = locked(session, issue_id, principal)
     plan = service.create_plan(session, issue, body or PlanCreate(), principal, planning, now)
     response.headers["Location"] = f"/v1/response-plans/{plan.id}"
     return _answer(now, response, session, plan, planning, status_code=201)
@@ -141,7 +141,7 @@ def update_plan(
     for `preventable`) and the template tasks nobody has edited; tasks officers edited or added stay.
     Needs `If-Match` (`428` without it, `412` when the plan changed meanwhile).
     """
-    plan = service.get_plan(session, plan_id, for_update=True)  # see issues.router.locked
+    plan = service.get_plan(session, plan_id, for_update=True, viewer=principal)  # see issues.router.locked
     check_if_match(service.etag(plan), if_match, what="plan")
     issue = issues.get_issue(session, plan.issue_id)
     service.update_plan(session, plan, issue, body, principal, planning, now)
@@ -159,7 +159,7 @@ def _act(
     if_match: str | None,
     **extra: str | None,
 ) -> Response:
-    plan = service.get_plan(session, plan_id, for_update=True)  # see issues.router.locked
+    plan = service.get_plan(session, plan_id, for_update=True, viewer=principal)  # see issues.router.locked
     check_if_match(service.etag(plan), if_match, what="plan", required=False)
     service.transition(session, plan, action, principal, now, **extra)
     return _answer(now, response, session, plan, planning)

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from app import concurrency
+from app.access import service as access
 from app.audit import service as audit
 from app.auth.models import Scope
 from app.auth.service import Principal
@@ -62,12 +63,15 @@ def etag(plan: ResponsePlan) -> str:
     return concurrency.etag("plan", plan.id, plan.version)
 
 
-def get_plan(session: Session, plan_id: int, *, for_update: bool = False) -> ResponsePlan:
+def get_plan(
+    session: Session, plan_id: int, *, for_update: bool = False, viewer: Principal | None = None
+) -> ResponsePlan:
+    """The plan; 404 when it does not exist or ``viewer`` may not see its issue (app/access)."""
     query = select(ResponsePlan).where(col(ResponsePlan.id) == plan_id)
     if for_update and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     plan = session.exec(query).one_or_none()
-    if plan is None:
+    if plan is None or (viewer is not None and not access.sees_issue(session, viewer, plan.issue_id)):
         raise NotFound(f"Response plan {plan_id} does not exist.", code="PLAN_NOT_FOUND")
     return plan
 

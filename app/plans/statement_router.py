@@ -61,7 +61,7 @@ def create_statement(
     `apology`, `instruction` (public-safety guidance). Drafts are filled with the issue's title, regions,
     agencies and the time in WITA, then edited by the officer and approved like plans.
     """
-    plan = service.get_plan(session, plan_id, for_update=True)  # see issues.router.locked
+    plan = service.get_plan(session, plan_id, for_update=True, viewer=principal)  # see issues.router.locked
     issue = issues.get_issue(session, plan.issue_id)
     statement = statements.create_statement(session, plan, issue, body, principal, now)
     response.headers["Location"] = f"/v1/statements/{statement.id}"
@@ -95,11 +95,9 @@ def list_issue_statements(
     responses={**problems(404), 200: {"headers": ETAG_HEADER}},
     response_model=StatementPublic,
 )
-def get_statement(
-    statement_id: int, session: SessionDep, _reader: PlanReader, response: Response
-) -> Response:
+def get_statement(statement_id: int, session: SessionDep, reader: PlanReader, response: Response) -> Response:
     """Read one statement version."""
-    return _answer(response, session, statements.get_statement(session, statement_id))
+    return _answer(response, session, statements.get_statement(session, statement_id, viewer=reader))
 
 
 @router.patch(
@@ -117,7 +115,7 @@ def update_statement(
     if_match: IfMatch = None,
 ) -> Response:
     """Edit a draft's text. Needs `If-Match`. Submitted and approved versions are final: write a new one."""
-    statement = statements.lock_statement(session, statement_id)
+    statement = statements.lock_statement(session, statement_id, principal)
     check_if_match(etag("statement", statement.id, statement.version), if_match, what="statement")
     statements.update_text(session, statement, body.text, principal, now)
     return _answer(response, session, statement)
@@ -136,7 +134,7 @@ def _act(
     if_match: str | None,
     reason: str | None = None,
 ) -> Response:
-    statement = statements.lock_statement(session, statement_id)
+    statement = statements.lock_statement(session, statement_id, principal)
     check_if_match(
         etag("statement", statement.id, statement.version), if_match, what="statement", required=False
     )

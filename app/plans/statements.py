@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from app.access import service as access
 from app.auth.service import Principal
 from app.classification.taxonomy import LEVEL_LABELS, TOPICS, Level, Topic
 from app.errors import NotFound, UnprocessableEntity
@@ -29,20 +30,25 @@ from app.plans.tasks import open_plan
 from app.reference.models import Agency, Region
 
 
-def get_statement(session: Session, statement_id: int, *, for_update: bool = False) -> Statement:
+def get_statement(
+    session: Session, statement_id: int, *, for_update: bool = False, viewer: Principal | None = None
+) -> Statement:
+    """The statement; 404 when it does not exist or ``viewer`` may not see its issue (app/access)."""
     query = select(Statement).where(col(Statement.id) == statement_id)
     if for_update and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     statement = session.exec(query).one_or_none()
-    if statement is None:
+    if statement is None or (
+        viewer is not None and not access.sees_issue(session, viewer, statement.issue_id)
+    ):
         raise NotFound(f"Statement {statement_id} does not exist.", code="STATEMENT_NOT_FOUND")
     return statement
 
 
-def lock_statement(session: Session, statement_id: int) -> Statement:
+def lock_statement(session: Session, statement_id: int, viewer: Principal | None = None) -> Statement:
     """The statement, after its plan, row-locked: all writes to an issue's statements happen under its one
     open plan's lock, so two approvals of the same kind cannot both become current. The plan must be open."""
-    plan_id = get_statement(session, statement_id).plan_id
+    plan_id = get_statement(session, statement_id, viewer=viewer).plan_id
     open_plan(get_plan(session, plan_id, for_update=True))
     return get_statement(session, statement_id, for_update=True)
 

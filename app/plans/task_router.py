@@ -58,7 +58,7 @@ def add_task(
     response: Response,
 ) -> Response:
     """Add a task to an open plan: owner agency, phase, and a deadline (`due_at`, or an SLA `due_rule`)."""
-    plan = service.get_plan(session, plan_id, for_update=True)  # see issues.router.locked
+    plan = service.get_plan(session, plan_id, for_update=True, viewer=principal)  # see issues.router.locked
     task = tasks.add_task(session, plan, body, principal, planning, now)
     response.headers["Location"] = f"/v1/tasks/{task.id}"
     return _answer(now, response, session, task, status_code=201)
@@ -70,7 +70,7 @@ def task_queue(
     request: Request,
     response: Response,
     session: SessionDep,
-    _reader: PlanReader,
+    reader: PlanReader,
     settings: SettingsDep,
     agency: Annotated[str | None, Query(max_length=64, description="Owner agency code, e.g. `bpbd`.")] = None,
     status_: Annotated[TaskStatus | None, Query(alias="status")] = None,
@@ -111,6 +111,7 @@ def task_queue(
         now=now,
         limit=min(limit, settings.page_max),
         after=after,
+        viewer=reader,
     )
     next_cursor = None
     if next_position is not None:
@@ -150,7 +151,7 @@ def update_task(
 
     `If-Match` is optional here (agency apps report status); when sent it must match.
     """
-    task = tasks.lock_task(session, task_id)
+    task = tasks.lock_task(session, task_id, principal)
     check_if_match(etag("task", task.id, task.version), if_match, what="task", required=False)
     tasks.update_task(session, task, body, principal, now)
     return _answer(now, response, session, task)

@@ -8,9 +8,11 @@ from typing import Any
 from sqlalchemy import exists, tuple_, update
 from sqlmodel import Session, col, select
 
+from app.access import service as access
 from app.auth.service import Principal
 from app.classification.taxonomy import Level
 from app.errors import Conflict, NotFound, UnprocessableEntity
+from app.issues.models import Issue
 from app.plans import sla
 from app.plans.lifecycle import OPEN_PLAN_STATUSES, UNFINISHED_TASK_STATUSES, TaskStatus
 from app.plans.models import PlanTask, ResponsePlan
@@ -19,20 +21,28 @@ from app.plans.service import Planning, _announce_task, get_plan, touch
 from app.reference.models import Agency
 
 
-def get_task(session: Session, task_id: int, *, for_update: bool = False) -> PlanTask:
+def get_task(
+    session: Session, task_id: int, *, for_update: bool = False, viewer: Principal | None = None
+) -> PlanTask:
+    """The task; 404 when it does not exist or ``viewer`` may not see its issue (app/access)."""
     query = select(PlanTask).where(col(PlanTask.id) == task_id)
     if for_update and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     task = session.exec(query).one_or_none()
-    if task is None:
+    if task is None or (viewer is not None and not _sees_plan(session, viewer, task.plan_id)):
         raise NotFound(f"Task {task_id} does not exist.", code="TASK_NOT_FOUND")
     return task
 
 
-def lock_task(session: Session, task_id: int) -> PlanTask:
+def _sees_plan(session: Session, viewer: Principal, plan_id: int) -> bool:
+    issue_id = session.exec(select(ResponsePlan.issue_id).where(col(ResponsePlan.id) == plan_id)).one()
+    return access.sees_issue(session, viewer, issue_id)
+
+
+def lock_task(session: Session, task_id: int, viewer: Principal | None = None) -> PlanTask:
     """The task and its plan, row-locked in that order of plan first, as every writer takes them (the sweep
     too), so two writers never wait for each other in a cycle."""
-    plan_id = get_task(session, task_id).plan_id
+    plan_id = get_task(session, task_id, viewer=viewer).plan_id
     get_plan(session, plan_id, for_update=True)
     return get_task(session, task_id, for_update=True)
 
@@ -166,10 +176,15 @@ def queue(
     now: datetime,
     limit: int,
     after: tuple[datetime, int] | None,
+    viewer: Principal,
 ) -> tuple[list[PlanTask], tuple[datetime, int] | None]:
-    """Tasks soonest deadline first: an agency's work queue. Only tasks of open plans."""
+    """Tasks soonest deadline first: an agency's work queue. Only tasks of open plans whose issue ``viewer``
+    sees."""
     query = select(PlanTask).join(ResponsePlan, col(ResponsePlan.id) == col(PlanTask.plan_id))
     query = query.where(col(ResponsePlan.status).in_(list(OPEN_PLAN_STATUSES)))
+    seen = access.issue_clause(viewer)
+    if seen is not None:
+        query = query.where(col(ResponsePlan.issue_id).in_(select(Issue.id).where(seen)))
     if agency:
         query = query.where(col(PlanTask.agency) == agency)
     if status:

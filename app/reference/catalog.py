@@ -11,8 +11,10 @@ from functools import cache
 from importlib import resources
 from typing import Annotated, Any
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
+
+PROVINCE_CODE = "64"  # Kalimantan Timur itself: province-wide subjects
 
 REGION_TYPE_LABELS = {
     "provinsi": {"id": "Provinsi", "en": "Province"},
@@ -55,5 +57,9 @@ def known_region(code: str) -> str:
     return code
 
 
-# A Kemendagri code of Kalimantan Timur or one of its kabupaten/kota, as seeded.
-RegionCode = Annotated[str, AfterValidator(known_region)]
+# A Kemendagri code of Kalimantan Timur or one of its kabupaten/kota, as seeded; the contract lists them.
+RegionCode = Annotated[
+    str,
+    AfterValidator(known_region),
+    WithJsonSchema({"type": "string", "enum": sorted(region_codes()), "maxLength": 5}),
+]

@@ -57,7 +57,7 @@ def negotiate(accept: str | None) -> str:
 )
 def daily_brief(
     session: SessionDep,
-    _reader: Reader,
+    reader: Reader,
     settings: SettingsDep,
     now: NowDep,
     day: Annotated[
@@ -72,7 +72,7 @@ def daily_brief(
     `text/csv` (one row per issue active that day). `sigap brief --date ... --format md` prints the same.
     """
     brief = service.daily_brief(
-        session, day or service.today_wita(now), now, settings.public_base_url.rstrip("/")
+        session, day or service.today_wita(now), now, settings.public_base_url.rstrip("/"), reader
     )
     media = negotiate(accept)
     if media == MARKDOWN:
@@ -81,7 +81,7 @@ def daily_brief(
         start, end = service.wita_day_bounds(brief.day)
         rows = [
             service.brief_issue(i, now, settings.public_base_url.rstrip("/"))
-            for i in service.active_issues(session, start, end)
+            for i in service.active_issues(session, start, end, reader)
         ]
         filename = f"sigap-isu-{brief.day.isoformat()}.csv"
         return Response(
@@ -99,7 +99,7 @@ def daily_brief(
 )
 def issues_csv(
     request: Request,
-    _reader: Reader,
+    reader: Reader,
     settings: SettingsDep,
     now: NowDep,
     status: Annotated[Literal["open", "any"], Query(description="`open` issues only, or all.")] = "any",
@@ -110,6 +110,7 @@ def issues_csv(
         base_url=settings.public_base_url.rstrip("/"),
         now=now,
         open_only=status == "open",
+        viewer=reader,
     )
     return StreamingResponse(
         (line.encode() for line in lines),
@@ -119,7 +120,7 @@ def issues_csv(
 
 
 @router.get("/v1/dashboard/summary")
-def dashboard_summary(session: SessionDep, _reader: Reader, now: NowDep) -> DashboardSummary:
+def dashboard_summary(session: SessionDep, reader: Reader, now: NowDep) -> DashboardSummary:
     """The triage queue at a glance: open issues active in the last 72 h by level, stage, topic and region;
     mentions in the last 24 hours; overdue tasks."""
-    return service.dashboard(session, now)
+    return service.dashboard(session, now, reader)

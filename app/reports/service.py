@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.access import service as access
+from app.auth.service import Principal
 from app.classification.taxonomy import Level
 from app.clock import WITA, to_wita
 from app.issues import aggregate
@@ -62,18 +64,24 @@ def brief_issue(issue: Issue, now: datetime, base_url: str) -> BriefIssue:
     )
 
 
-def active_issues(session: Session, start: datetime, end: datetime) -> list[Issue]:
-    """Issues with mentions in [start, end), most pressing first."""
+def active_issues(session: Session, start: datetime, end: datetime, viewer: Principal) -> list[Issue]:
+    """Issues ``viewer`` sees with mentions in [start, end), most pressing first."""
     ids = (
         select(IssueHourly.issue_id)
         .where(col(IssueHourly.hour) >= start, col(IssueHourly.hour) < end)
         .distinct()
     )
-    issues = session.exec(select(Issue).where(col(Issue.id).in_(ids), col(Issue.merged_into).is_(None))).all()
+    issues = session.exec(
+        select(Issue).where(
+            col(Issue.id).in_(ids), col(Issue.merged_into).is_(None), *access.only_seen(Issue.id, viewer)
+        )
+    ).all()
     return sorted(issues, key=_priority, reverse=True)
 
 
-def overdue_tasks(session: Session, now: datetime, limit: int = LISTED) -> list[tuple[PlanTask, int]]:
+def overdue_tasks(
+    session: Session, now: datetime, viewer: Principal, limit: int = LISTED
+) -> list[tuple[PlanTask, int]]:
     rows = session.exec(
         select(PlanTask, ResponsePlan.issue_id)
         .join(ResponsePlan, col(ResponsePlan.id) == col(PlanTask.plan_id))
@@ -81,6 +89,7 @@ def overdue_tasks(session: Session, now: datetime, limit: int = LISTED) -> list[
             col(ResponsePlan.status).in_(list(OPEN_PLAN_STATUSES)),
             col(PlanTask.status).in_(list(UNFINISHED_TASK_STATUSES)),
             col(PlanTask.due_at) < now,
+            *access.only_seen(ResponsePlan.issue_id, viewer),
         )
         .order_by(col(PlanTask.due_at))
         .limit(limit)
@@ -88,14 +97,20 @@ def overdue_tasks(session: Session, now: datetime, limit: int = LISTED) -> list[
     return [(task, issue_id) for task, issue_id in rows]
 
 
-def daily_brief(session: Session, day: date, now: datetime, base_url: str) -> DailyBrief:
+def daily_brief(session: Session, day: date, now: datetime, base_url: str, viewer: Principal) -> DailyBrief:
+    """The day's brief over the issues ``viewer`` sees."""
     start, end = wita_day_bounds(day)
-    active = active_issues(session, start, end)
+    active = active_issues(session, start, end, viewer)
     new = [i for i in active if start <= i.first_seen_at < end]
     escalated = session.exec(
         select(IssueHistory, Issue.title)
         .join(Issue, col(Issue.id) == col(IssueHistory.issue_id))
-        .where(col(IssueHistory.field) == "level", col(IssueHistory.at) >= start, col(IssueHistory.at) < end)
+        .where(
+            col(IssueHistory.field) == "level",
+            col(IssueHistory.at) >= start,
+            col(IssueHistory.at) < end,
+            *access.only_seen(Issue.id, viewer),
+        )
         .order_by(col(IssueHistory.at))
     ).all()
     escalations = [
@@ -109,6 +124,7 @@ def daily_brief(session: Session, day: date, now: datetime, base_url: str) -> Da
             col(Statement.approved_at) >= start,
             col(Statement.approved_at) < end,
             col(Statement.status).in_((StatementStatus.approved, StatementStatus.superseded)),
+            *access.only_seen(Statement.issue_id, viewer),
         )
         .order_by(col(Statement.approved_at))
     ).all()
@@ -128,7 +144,7 @@ def daily_brief(session: Session, day: date, now: datetime, base_url: str) -> Da
                 due_at=t.due_at,
                 status=t.status,
             )
-            for t, issue_id in overdue_tasks(session, now)
+            for t, issue_id in overdue_tasks(session, now, viewer)
         ],
         approved_statements=[
             BriefStatement(
@@ -142,11 +158,11 @@ def daily_brief(session: Session, day: date, now: datetime, base_url: str) -> Da
             for s in statements
         ],
         opportunities=[brief_issue(i, now, base_url) for i in active if i.opportunity][:LISTED],
-        sentiment_trend=sentiment_trend(session, day),
+        sentiment_trend=sentiment_trend(session, day, viewer),
     )
 
 
-def sentiment_trend(session: Session, day: date) -> list[SentimentDay]:
+def sentiment_trend(session: Session, day: date, viewer: Principal) -> list[SentimentDay]:
     first, end = wita_day_bounds(day - timedelta(days=TREND_DAYS - 1))[0], wita_day_bounds(day)[1]
     rows = session.exec(
         select(  # type: ignore[call-overload]
@@ -156,7 +172,11 @@ def sentiment_trend(session: Session, day: date) -> list[SentimentDay]:
             func.sum(IssueHourly.neutral),
             func.sum(IssueHourly.positive),
         )
-        .where(col(IssueHourly.hour) >= first, col(IssueHourly.hour) < end)
+        .where(
+            col(IssueHourly.hour) >= first,
+            col(IssueHourly.hour) < end,
+            *access.only_seen(IssueHourly.issue_id, viewer),
+        )
         .group_by(col(IssueHourly.hour))
     ).all()
     days = {day - timedelta(days=n): [0, 0, 0, 0] for n in range(TREND_DAYS)}
@@ -170,10 +190,15 @@ def sentiment_trend(session: Session, day: date) -> list[SentimentDay]:
     ]
 
 
-def dashboard(session: Session, now: datetime) -> DashboardSummary:
-    """The open issues of the triage queue (active in the last 72 h) counted several ways."""
+def dashboard(session: Session, now: datetime, viewer: Principal) -> DashboardSummary:
+    """The open issues of the triage queue (active in the last 72 h) that ``viewer`` sees, counted several
+    ways."""
     since = now - aggregate.DORMANT_AFTER
-    queue = (col(Issue.is_open).is_(True), col(Issue.last_seen_at) >= since)
+    queue = (
+        col(Issue.is_open).is_(True),
+        col(Issue.last_seen_at) >= since,
+        *access.only_seen(Issue.id, viewer),
+    )
 
     def grouped(column: object) -> list[Count]:
         rows = session.exec(select(column, func.count()).where(*queue).group_by(column)).all()  # type: ignore[call-overload]
@@ -184,7 +209,8 @@ def dashboard(session: Session, now: datetime) -> DashboardSummary:
         regions.update(codes)
     last_day = session.exec(
         select(func.coalesce(func.sum(IssueHourly.mentions), 0)).where(
-            col(IssueHourly.hour) >= now - timedelta(hours=24)
+            col(IssueHourly.hour) >= now - timedelta(hours=24),
+            *access.only_seen(IssueHourly.issue_id, viewer),
         )
     ).one()
     overdue = session.exec(
@@ -195,6 +221,7 @@ def dashboard(session: Session, now: datetime) -> DashboardSummary:
             col(ResponsePlan.status).in_(list(OPEN_PLAN_STATUSES)),
             col(PlanTask.status).in_(list(UNFINISHED_TASK_STATUSES)),
             col(PlanTask.due_at) < now,
+            *access.only_seen(ResponsePlan.issue_id, viewer),
         )
     ).one()
     by_level = grouped(col(Issue.level))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +24,8 @@ from sqlalchemy import insert, or_, update
 from sqlmodel import Session, col, select
 
 from app import metrics
+from app.access import service as access
+from app.auth.service import agency_viewer
 from app.clock import wita_isoformat
 from app.outbound.safety import UnsafeUrl, check_url, pinned_request
 from app.outbox.models import OutboxEvent
@@ -73,12 +76,13 @@ def fan_out(session: Session, now: datetime) -> int:
     if not events:
         return 0
     subs = session.exec(select(WebhookSubscription).where(col(WebhookSubscription.active).is_(True))).all()
-    regions = {a.code: a.region_code for a in session.exec(select(Agency)).all()}
+    audience = _audiences(session, subs, events)
     rows = []
     for event in events:
         for sub in subs:
-            region = regions.get(sub.agency_code)
-            if service.wants(sub, event.event_type, event.payload, region if region != "64" else None):
+            if service.wants(sub, event.event_type) and (
+                sub.all_agencies or event.payload.get("issue_id") in audience[sub.agency_code]
+            ):
                 rows.append(
                     {
                         "subscription_id": sub.id,
@@ -96,6 +100,19 @@ def fan_out(session: Session, now: datetime) -> int:
     if rows:
         session.execute(insert(WebhookDelivery.__table__), rows)  # type: ignore[attr-defined]
     return len(events)
+
+
+def _audiences(
+    session: Session, subs: Sequence[WebhookSubscription], events: Sequence[OutboxEvent]
+) -> dict[str, set[int]]:
+    """Per agency with subscriptions limited to its own, the issues of these events it may see (app/access):
+    a subscription never hears of an issue its agency would get 404 for."""
+    issue_ids = sorted({i for e in events if isinstance(i := e.payload.get("issue_id"), int)})
+    seen: dict[str, set[int]] = {}
+    for code in sorted({s.agency_code for s in subs if not s.all_agencies}):
+        agency = session.get(Agency, code)
+        seen[code] = access.seen_issue_ids(session, agency_viewer(agency), issue_ids) if agency else set()
+    return seen
 
 
 def enqueue_test(session: Session, sub: WebhookSubscription, now: datetime) -> WebhookDelivery:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -146,17 +144,10 @@ def signing_keys(sub: WebhookSubscription, now: datetime) -> list[str]:
     return keys
 
 
-def wants(
-    sub: WebhookSubscription, event_type: str, payload: Mapping[str, Any], agency_region: str | None
-) -> bool:
-    """Whether the subscription receives this event: its types and, unless it sees all, its agency's."""
-    if sub.event_types and event_type not in sub.event_types:
-        return False
-    if sub.all_agencies or event_type == "webhook.test":
-        return True
-    code = sub.agency_code
-    named = {payload.get("agency"), payload.get("assigned_agency"), *payload.get("agencies", [])}
-    return code in named or (agency_region is not None and agency_region in payload.get("region_codes", []))
+def wants(sub: WebhookSubscription, event_type: str) -> bool:
+    """Whether the subscription takes this type of event; which issues it may hear of is app/access's
+    (see delivery.fan_out)."""
+    return not sub.event_types or event_type in sub.event_types
 
 
 def public(sub: WebhookSubscription, now: datetime) -> WebhookPublic:

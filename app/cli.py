@@ -187,6 +187,23 @@ def cmd_idempotency_purge(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_privacy_pseudonymise(args: argparse.Namespace) -> int:
+    from app.clock import utcnow
+    from app.privacy.service import pseudonymise
+
+    settings = get_settings()
+    with _session() as session:
+        report = pseudonymise(
+            session,
+            secret=settings.secret_key.get_secret_value(),
+            now=utcnow(),
+            retention_days=args.days or settings.personal_data_retention_days,
+            dry_run=args.dry_run,
+        )
+    print(report.summary())
+    return 0
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     import anyio
 
@@ -213,6 +230,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_brief(args: argparse.Namespace) -> int:
     from datetime import date
 
+    from app.auth.service import OPERATOR
     from app.clock import utcnow
     from app.reports import render, service
 
@@ -221,12 +239,13 @@ def cmd_brief(args: argparse.Namespace) -> int:
     day = date.fromisoformat(args.date) if args.date else service.today_wita(now)
     base = settings.public_base_url.rstrip("/")
     with _session(write=False) as session:
-        brief = service.daily_brief(session, day, now, base)
+        brief = service.daily_brief(session, day, now, base, OPERATOR)
         if args.format == "md":
             print(render.brief_markdown(brief))
         elif args.format == "csv":
             start, end = service.wita_day_bounds(day)
-            issues = [service.brief_issue(i, now, base) for i in service.active_issues(session, start, end)]
+            active = service.active_issues(session, start, end, OPERATOR)
+            issues = [service.brief_issue(i, now, base) for i in active]
             sys.stdout.write(render.issues_csv(issues))
         else:
             print(brief.model_dump_json(indent=2))
@@ -234,6 +253,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from app.auth.service import OPERATOR
     from app.clock import utcnow
     from app.db import Database, build_engine
     from app.transfer import issue_csv_lines
@@ -243,7 +263,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8", newline="")  # noqa: SIM115
     try:
         for line in issue_csv_lines(
-            database, base_url=settings.public_base_url.rstrip("/"), now=utcnow(), open_only=args.open
+            database,
+            base_url=settings.public_base_url.rstrip("/"),
+            now=utcnow(),
+            viewer=OPERATOR,
+            open_only=args.open,
         ):
             out.write(line)
     finally:
@@ -344,7 +368,7 @@ def cmd_demo_load(args: argparse.Namespace) -> int:
 
 
 def cmd_openapi(args: argparse.Namespace) -> int:
-    from app.openapi_file import render
+    from app.openapi_file import render, scope_table, with_scope_table
 
     text = render()
     if args.output == "-":
@@ -352,6 +376,11 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     else:
         Path(args.output).write_text(text, encoding="utf-8")
         print(f"wrote {args.output}")
+    if args.readme:
+        readme = Path(args.readme)
+        text = with_scope_table(readme.read_text(encoding="utf-8"), scope_table())
+        readme.write_text(text, encoding="utf-8")
+        print(f"wrote the scope table in {args.readme}")
     return 0
 
 
@@ -415,6 +444,14 @@ def build_parser() -> argparse.ArgumentParser:
     brief.add_argument("--format", choices=["md", "json", "csv"], default="md")
     brief.set_defaults(func=cmd_brief)
 
+    privacy = sub.add_parser("privacy", help="personal data of mention authors (UU 27/2022)")
+    pseudonymise = privacy.add_subparsers(dest="privacy_command", required=True).add_parser(
+        "pseudonymise", help="replace authors past retention by keyed pseudonyms (the worker does it daily)"
+    )
+    pseudonymise.add_argument("--dry-run", action="store_true", help="report what would change only")
+    pseudonymise.add_argument("--days", type=int, help="default: SIGAP_PERSONAL_DATA_RETENTION_DAYS")
+    pseudonymise.set_defaults(func=cmd_privacy_pseudonymise)
+
     worker = sub.add_parser("worker", help="deliver webhooks from the outbox and announce overdue tasks")
     worker.add_argument("--once", action="store_true", help="one turn, then exit (for cron and tests)")
     worker.add_argument(
@@ -450,6 +487,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     openapi = sub.add_parser("openapi", help="write the OpenAPI document as YAML")
     openapi.add_argument("--output", default="openapi.yaml", help="file, or - for standard output")
+    openapi.add_argument("--readme", help="also rewrite the operation → scope table in this README")
     openapi.set_defaults(func=cmd_openapi)
     return parser
 

@@ -44,6 +44,7 @@ def build_engine(settings: Settings, url: str | None = None) -> Engine:
         return _sqlite_engine(url, settings)
     return create_engine(
         url,
+        hide_parameters=True,  # see _sqlite_engine
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size * 2,
         pool_pre_ping=True,  # a restarted PostgreSQL must not cost the next request a broken connection
@@ -61,6 +62,9 @@ def _sqlite_engine(url: str, settings: Settings) -> Engine:
     )
     engine = create_engine(
         url,
+        # A database error's text would otherwise quote the statement's values (webhook secrets, personal
+        # data) into logs; the SQL itself is kept.
+        hide_parameters=True,
         connect_args={"check_same_thread": False, "timeout": settings.sqlite_busy_timeout_ms / 1000},
         **pool_args,
     )
@@ -143,6 +147,9 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(_finish, session, False, limiter=db.finish_limiter)
             raise
+        if write:
+            for hook in getattr(request.app.state, "before_commit", ()):
+                hook(request, session)  # no I/O: adds rows that the commit below flushes
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(_finish, session, True, limiter=db.finish_limiter)
 

@@ -9,9 +9,12 @@ from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import __version__, docs, handlers, migrations
+from app.access.router import router as access_router
+from app.audit import net as audit_net
 from app.audit.router import router as audit_router
 from app.auth import service as auth_service
 from app.auth.deps import AuthCache
@@ -25,7 +28,7 @@ from app.health.router import router as health_router
 from app.issues.router import router as issues_router
 from app.mentions.router import router as mentions_router
 from app.metrics import MetricsMiddleware
-from app.middleware import BodyGuardMiddleware
+from app.middleware import BodyGuardMiddleware, SecurityHeadersMiddleware
 from app.monitoring.router import router as sources_router
 from app.openapi import build_openapi
 from app.pagination import CursorCodec
@@ -35,6 +38,9 @@ from app.plans.router import router as plans_router
 from app.plans.service import Planning
 from app.plans.statement_router import router as statements_router
 from app.plans.task_router import router as tasks_router
+from app.privacy.router import router as privacy_router
+from app.ratelimit.middleware import RateLimitMiddleware
+from app.ratelimit.service import RateLimiter
 from app.reference.router import router as reference_router
 from app.reports.router import router as reports_router
 from app.webhooks.router import router as webhooks_router
@@ -117,13 +123,20 @@ TAGS: list[dict[str, Any]] = [
         "keyword watchlists, conditional fetches, back-off and per-source health.",
     },
     {"name": "audit", "description": "Who did what and when (administrators only); append-only."},
+    {
+        "name": "personal data",
+        "description": "Mention authors' names and handles are personal data (UU 27/2022): export and erase "
+        "one person (administrators only, audited without the name); pseudonymised after retention.",
+    },
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
+    own_database = database is None
     database = database or Database(build_engine(settings))
+    rate_limiter = RateLimiter.for_app(settings, database, own_pool=own_database)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -135,6 +148,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             yield
             background.cancel_scope.cancel()
         database.dispose()
+        rate_limiter.dispose()
 
     app = FastAPI(
         title="Sigap API",
@@ -149,21 +163,46 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         lifespan=lifespan,
         docs_url=None,  # served by app.docs from local assets, not from a CDN
         redoc_url=None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
     )
     app.state.settings = settings
     app.state.db = database
     app.state.auth_cache = AuthCache(settings.auth_cache_seconds)
+    app.state.before_commit = (audit_net.before_commit,)
+    app.state.rate_limiter = rate_limiter
     app.state.cursor_codec = CursorCodec(settings.secret_key.get_secret_value())
     app.state.clock = utcnow
     app.state.planning = Planning(load_calendar(settings.holidays_file), sla.policies(settings.sla))
 
     handlers.install(app)
+    # Innermost: bodies too large or not JSON are refused before anything is counted.
+    app.add_middleware(RateLimitMiddleware, limiter=rate_limiter)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware)
+    if settings.cors_origins:
+        # Outside the guards above, so their refusals (413, 415, 429) carry CORS headers too.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match"],
+            expose_headers=[
+                "ETag",
+                "Location",
+                "Link",
+                "Retry-After",
+                "Idempotent-Replayed",
+                "RateLimit",
+                "RateLimit-Policy",
+            ],
+            max_age=600,
+        )
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: CORS preflight answers get the headers too
     routers = (
         mentions_router,
         classification_router,
         issues_router,
+        access_router,
         cap_router,
         reports_router,
         plans_router,
@@ -174,11 +213,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         audit_router,
         webhooks_router,
         sources_router,
+        privacy_router,
         health_router,
     )
     for router in routers:
         app.include_router(router)
-    docs.install(app)
+    if settings.docs_enabled:
+        docs.install(app)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -1,6 +1,6 @@
-"""Tenancy: the province sees everything; a kabupaten/kota its region's issues; an OPD what is assigned to it or
-has tasks for it; restricted issues only the province and named agencies. Everything else is a 404, exactly
-like an id that does not exist, in every list, detail, sub-resource, report, feed and webhook."""
+"""Tenancy: the province sees everything; a kabupaten/kota its region's issues; an OPD what is assigned to it
+or has tasks for it; restricted issues only the province and named agencies. Everything else is a 404,
+exactly like an id that does not exist, in every list, detail, sub-resource, report, feed and webhook."""
 
 from __future__ import annotations
 

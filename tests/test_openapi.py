@@ -9,8 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.openapi import route_scopes
-from app.openapi_file import scope_table, with_scope_table
-from app.openapi_file import render
+from app.openapi_file import render, scope_table, with_scope_table
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/v1/regions"), ("GET", "/v1/agencies"),
@@ -76,7 +75,7 @@ def test_readme_scope_table_is_the_one_generated_from_the_code(app: FastAPI) -> 
     assert with_scope_table(readme, scope_table(app)) == readme, "run `make openapi`"
     table = scope_table(app)
     # Every route is in it exactly once, and only the deliberate public ones without a scope.
-    rows = [line for line in table.splitlines()[2:]]
+    rows = table.splitlines()[2:]
     listed = [op for row in rows for op in row.strip("|").split("|")[0].split(",")]
     assert len(listed) == len(route_scopes(app))
     public = {f"{m} {p}" for m, p in PUBLIC}

@@ -51,6 +51,7 @@ def mention_clause(viewer: Principal) -> Any | None:
     issue_seen = issue_clause(viewer)
     if issue_seen is None:
         return None
+
     def its_issue(*where: Any) -> Any:
         return exists(
             select(IssueMention.mention_id)

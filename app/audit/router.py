@@ -51,7 +51,9 @@ def list_audit(
     before_id: Annotated[int | None, Query(description="`next_before_id` of the page before.")] = None,
     limit: Annotated[int, Query(description="Page size: default 50; above 200 is treated as 200.")] = 50,
 ) -> AuditPage:
-    """Who did what and when, newest first: every change to plans, tasks and statements, every approval.
+    """Who did what and when, newest first: every write — intake, edits, overrides, approvals, shares,
+    personal-data reads and erasures. Writes without an entry of their own are recorded by operation
+    (`PATCH /v1/issues/{issue_id}`) with their target (app/audit/net.py).
 
     Append-only: there is no way to change or delete an entry through the API.
     """

@@ -11,6 +11,7 @@ from app.auth.service import Principal
 from app.clock import utcnow
 
 SYSTEM_ACTOR = "sigap"
+AUDITED = "sigap_audited"  # session.info flag: this transaction recorded what it did (see app/audit/net)
 
 
 def record(
@@ -23,6 +24,7 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Append one entry; ``principal`` None means Sigap itself (e.g. the overdue sweep)."""
+    session.info[AUDITED] = True
     session.add(
         AuditEntry(
             at=utcnow(),

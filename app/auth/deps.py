@@ -13,6 +13,7 @@ import anyio.to_thread
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from app.audit import net as audit_net
 from app.auth.models import Scope
 from app.auth.service import Principal, authenticate, hash_key
 from app.db import SessionDep
@@ -25,6 +26,10 @@ bearer_scheme = HTTPBearer(
     description="An API key issued by a Sigap administrator (`POST /v1/clients` or `sigap keys create`), "
     "sent as `Authorization: Bearer sgp_…`.",
 )
+
+# ``request.state`` attribute: (key digest, Principal or None) once something earlier in the request (the rate
+# limiter, app.ratelimit) has verified the key.
+VERIFIED_KEY = "sigap_verified_key"
 
 
 class AuthCache:
@@ -66,12 +71,18 @@ async def get_principal(
         )
     cache: AuthCache = request.app.state.auth_cache
     digest = hash_key(credentials.credentials)
-    principal = cache.get(digest)
-    if principal is None:
-        principal = await anyio.to_thread.run_sync(authenticate, session, credentials.credentials)
+    verified: tuple[str, Principal | None] | None = getattr(request.state, VERIFIED_KEY, None)
+    if verified is not None and verified[0] == digest:  # the rate limiter looked the key up already
+        principal = verified[1]
+    else:
+        principal = cache.get(digest)
         if principal is None:
-            raise Unauthorized("The API key is unknown or has been revoked.", code="INVALID_API_KEY")
-        cache.put(digest, principal)
+            principal = await anyio.to_thread.run_sync(authenticate, session, credentials.credentials)
+            if principal is not None:
+                cache.put(digest, principal)
+    if principal is None:
+        raise Unauthorized("The API key is unknown or has been revoked.", code="INVALID_API_KEY")
+    setattr(request.state, audit_net.PRINCIPAL, principal)  # who the audit trail names for this request
     return principal
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from app.access import service as access
+from app.audit import service as audit
 from app.auth.service import Principal
 from app.classification import service as classification
 from app.clock import utcnow
@@ -89,6 +90,16 @@ def _store(session: Session, principal: Principal, items: Sequence[MentionCreate
     ids = _insert(session, new_rows)
     new = [NewMention(row_id, row) for row_id, row in zip(ids, new_rows, strict=True)]
     pipeline.after_store(session, new)
+    if ids:
+        # One entry per request, not per mention: ids only, never text or authors (personal data).
+        audit.record(
+            session,
+            principal,
+            "mentions.ingested",
+            target_type="mention",
+            target_id=ids[0],
+            detail={"ids": ids},
+        )
     return [
         Stored(value, created=False, new=None)
         if kind == "existing"

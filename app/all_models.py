@@ -20,6 +20,7 @@ from app.mentions.models import Mention, MentionRegion
 from app.monitoring.models import DefaultWatchlist, Source
 from app.outbox.models import OutboxEvent
 from app.plans.models import PlanTask, ResponsePlan, Statement
+from app.ratelimit.models import RateLimitCounter
 from app.reference.models import Agency, Region
 from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
@@ -46,6 +47,7 @@ __all__ = [
     "MentionRegion",
     "OutboxEvent",
     "PlanTask",
+    "RateLimitCounter",
     "Region",
     "ResponsePlan",
     "Source",

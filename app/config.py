@@ -6,12 +6,13 @@ deployment can never sign cursors with a key that is printed in this repository.
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, NonNegativeInt, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_SECRET_KEY = "sigap-development-secret-change-me"  # noqa: S105 - refused outside development
 
@@ -80,12 +81,34 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=60)
     webhook_secret_grace_hours: float = Field(default=24.0, ge=0)
 
+    # Personal data (UU 27/2022): authors of mentions received longer ago than this are pseudonymised by the
+    # worker (at most once a day; 0 hours: never) or `sigap privacy pseudonymise`.
+    personal_data_retention_days: int = Field(default=180, ge=1)
+    personal_data_check_hours: float = Field(default=24.0, ge=0)
+
+    # Requests per API client and window (app/ratelimit), counted in the database so every server process
+    # shares one quota. Clients holding mentions:write (monitoring tools, bridges) get the intake quota, the
+    # rest the default; 0 means unlimited. Per-client quotas by id: SIGAP_RATE_LIMIT_CLIENTS='{"7": 20000}'.
+    rate_limit_enabled: bool = True
+    rate_limit_window_seconds: int = Field(default=60, ge=1, le=86_400)
+    rate_limit_intake: int = Field(default=6000, ge=0)
+    rate_limit_default: int = Field(default=600, ge=0)
+    rate_limit_clients: dict[int, NonNegativeInt] = Field(default_factory=dict)
+
     # FULL keeps every acknowledged mention through a power loss; NORMAL is ~15 % faster but can lose the
     # last commits on an OS crash. The embedded database chooses durability.
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
     db_pool_size: int = Field(default=10, ge=1)
     db_retry_after_seconds: int = Field(default=5, ge=1)
+
+    # Browsers may call the API from these origins only (CORS); empty, the default, sends no CORS headers.
+    # Comma-separated or a JSON list: SIGAP_CORS_ORIGINS=https://dashboard.kaltimprov.go.id
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Swagger UI (/docs) and /openapi.json (ReDoc is not served). On in every environment, production too:
+    # integrators learn the API there, the contract is public anyway (openapi.yaml) and every operation still
+    # needs its key. SIGAP_DOCS_ENABLED=false hides both (404).
+    docs_enabled: bool = True
 
     @property
     def is_development(self) -> bool:
@@ -101,6 +124,24 @@ class Settings(BaseSettings):
         from app.plans.sla import policies  # a typo in the SLA must stop the service at start-up
 
         policies(value)
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [origin.strip() for origin in text.split(",") if origin.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _valid_origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin == "*" or not origin.startswith(("https://", "http://")) or origin.endswith("/"):
+                raise ValueError(f"CORS origin {origin!r}: scheme://host[:port], no '*' or trailing slash")
         return value
 
     @field_validator("webhook_retry_schedule")

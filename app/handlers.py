@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 
 from fastapi import FastAPI, Request, routing
 from fastapi.exceptions import RequestValidationError
@@ -12,6 +13,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import PROBLEM_MEDIA_TYPE, AppError, ServiceUnavailable, field_errors, problem_body
+from app.middleware import security_headers
 
 logger = logging.getLogger("sigap.errors")
 
@@ -71,7 +73,9 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
     code, title = _HTTP_CODES.get(exc.status_code, ("HTTP_ERROR", "HTTP error"))
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
     if exc.status_code == 404 and detail in (None, "Not Found"):
-        detail = f"No route {request.url.path}; see /docs for the API."
+        detail = f"No route {request.url.path}."
+        if request.app.state.settings.docs_enabled:
+            detail = f"No route {request.url.path}; see /docs for the API."
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
         # Starlette names only the first route that matched the path; list every method the path accepts.
@@ -96,7 +100,8 @@ def _allowed_methods(request: Request) -> list[str]:
 
 async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     # Only outages reach here: connection refused or lost, pool exhausted, SQLite locked past busy_timeout.
-    logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    detail = describe_database_error(exc) if isinstance(exc, DBAPIError) else exc.__class__.__name__
+    logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, detail)
     retry_after = str(request.app.state.settings.db_retry_after_seconds)
     error = ServiceUnavailable(
         "The database is unreachable or busy. Retry after the number of seconds in Retry-After.",
@@ -113,8 +118,39 @@ async def dbapi_error(request: Request, exc: Exception) -> JSONResponse:
     return await unexpected_error(request, exc)
 
 
+def describe_database_error(exc: DBAPIError) -> str:
+    """What went wrong in the database, without the values involved.
+
+    PostgreSQL's DETAIL quotes them ("Failing row contains (...)", "Key (...)=(...) already exists"), and
+    those may be webhook secrets or personal data; the statement's parameters are hidden by the engine.
+    """
+    original = exc.orig
+    diag = getattr(original, "diag", None)
+    sqlstate = getattr(diag, "sqlstate", None)
+    if diag is None:  # SQLite names the constraint or table, never the values
+        message = str(original)
+    elif sqlstate and sqlstate.startswith("22"):  # data exceptions quote the offending input
+        message = "invalid data"
+    else:
+        message = diag.message_primary or ""
+    state = f" [{sqlstate}]" if sqlstate else ""
+    return f"{original.__class__.__name__}{state}: {message} [SQL: {exc.statement}]"
+
+
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if isinstance(exc, DBAPIError):
+        frames = "".join(traceback.format_tb(exc.__traceback__))
+        logger.error(
+            "unhandled error on %s %s: %s\nTraceback (most recent call last):\n%s",
+            request.method,
+            request.url.path,
+            describe_database_error(exc),
+            frames,
+        )
+    else:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    # Starlette answers this one from its outermost middleware, outside SecurityHeadersMiddleware.
+    headers = security_headers(request.scope["headers"])
     body = problem_body(
         status=500,
         code="INTERNAL_ERROR",
@@ -122,7 +158,7 @@ async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
         detail="Something went wrong on our side; it has been logged. Nothing was stored.",
         instance=request.url.path,
     )
-    return JSONResponse(body, status_code=500, media_type=PROBLEM_MEDIA_TYPE)
+    return JSONResponse(body, status_code=500, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
 def install(app: FastAPI) -> None:

@@ -1,9 +1,10 @@
-"""Request guards that must act before the body is parsed: size (413) and media type (415)."""
+"""Request guards that must act before the body is parsed (size 413, media type 415), and security headers."""
 
 from __future__ import annotations
 
 import json
 
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import PROBLEM_MEDIA_TYPE, problem_body
@@ -95,3 +96,37 @@ class BodyGuardMiddleware:
 
     def _limit_text(self) -> str:
         return f"The body may be at most {self.max_body_bytes} bytes (SIGAP_MAX_BODY_BYTES)."
+
+
+def security_headers(request_headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Headers every response carries; ``no-store`` when the request carried credentials.
+
+    An authenticated answer may hold data only its caller may see: no browser, proxy or shared cache may
+    keep it. Used by :class:`SecurityHeadersMiddleware` and by the 500 handler, which answers outside it.
+    """
+    headers = {"X-Content-Type-Options": "nosniff"}
+    if any(name.lower() == b"authorization" for name, _ in request_headers):
+        headers["Cache-Control"] = "no-store"
+    return headers
+
+
+class SecurityHeadersMiddleware:
+    """``X-Content-Type-Options: nosniff`` always; ``Cache-Control: no-store`` on authenticated responses."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = security_headers(scope["headers"])
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in extra.items():
+                    headers[name] = value  # an endpoint's own Cache-Control loses to no-store on purpose
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -36,6 +36,11 @@ _DESCRIPTIONS: dict[int, tuple[str, str, str]] = {
         "Precondition required",
     ),
     422: ("Input failed validation; `errors[]` says where.", "VALIDATION_FAILED", "Unprocessable request"),
+    429: (
+        "This API key used up its requests for the current window; retry after `Retry-After` seconds.",
+        "RATE_LIMITED",
+        "Too many requests",
+    ),
     500: ("Unexpected error; no internals are shown.", "INTERNAL_ERROR", "Internal server error"),
     503: (
         "Database unreachable or busy; retry after `Retry-After` seconds.",
@@ -74,6 +79,11 @@ def _problem_response(status: int, description: str | None = None) -> dict[str, 
     }
     headers = {
         401: {"WWW-Authenticate": "Bearer challenge."},
+        429: {
+            "Retry-After": "Seconds until the window ends.",
+            "RateLimit-Policy": 'The client\'s quota policy, e.g. `"default";q=600;w=60`.',
+            "RateLimit": 'Requests left and seconds to the window\'s end, e.g. `"default";r=0;t=42`.',
+        },
         503: {"Retry-After": "Seconds to wait before retrying."},
     }.get(status)
     if headers:
@@ -141,7 +151,8 @@ def _finish_operation(operation: dict[str, Any], scope: str | None) -> None:
         operation["summary"] = summary.strip()
         operation["description"] = rest.strip()
     responses: dict[str, Any] = operation.setdefault("responses", {})
-    wanted = {500, 503}
+    # 429: every request made with an API key is counted (app.ratelimit), on public operations too.
+    wanted = {429, 500, 503}
     if operation.get("security"):
         wanted |= {401, 403}
     if "requestBody" in operation:

@@ -23,6 +23,7 @@ from app.db import Database
 from app.monitoring import poller
 from app.outbound.safety import parse_allow_list
 from app.plans.tasks import sweep_overdue
+from app.privacy.service import pseudonymise
 from app.webhooks import delivery, schedule
 
 logger = logging.getLogger("sigap.worker")
@@ -66,6 +67,7 @@ class Worker:
             limits=httpx.Limits(max_keepalive_connections=0),
         )
         self._last_sweep: datetime | None = None
+        self._last_pseudonymised: datetime | None = None
 
     def close(self) -> None:
         self.client.close()
@@ -112,6 +114,24 @@ class Worker:
         with self.database.session() as session:
             return sweep_overdue(session, now)
 
+    def pseudonymise(self) -> int:
+        """Pseudonymise authors past retention, at most every ``SIGAP_PERSONAL_DATA_CHECK_HOURS``."""
+        every = timedelta(hours=self.settings.personal_data_check_hours)
+        now = self.clock()
+        if not every or (self._last_pseudonymised is not None and now - self._last_pseudonymised < every):
+            return 0
+        self._last_pseudonymised = now
+        with self.database.session() as session:
+            report = pseudonymise(
+                session,
+                secret=self.settings.secret_key.get_secret_value(),
+                now=now,
+                retention_days=self.settings.personal_data_retention_days,
+            )
+        if report.changed_anything:
+            logger.info(report.summary())
+        return report.mentions
+
     def run_once(self) -> dict[str, int]:
         """One turn, in this thread: fan out new events, send what is due, sweep overdue tasks when due."""
         events = self.fan_out()
@@ -119,7 +139,13 @@ class Worker:
         for job in jobs:
             self.record(job, self.send(job))
         polled = self.poll_sources()
-        return {"events": events, "sent": len(jobs), "overdue": self.sweep(), "polled": polled}
+        return {
+            "events": events,
+            "sent": len(jobs),
+            "overdue": self.sweep(),
+            "polled": polled,
+            "pseudonymised": self.pseudonymise(),
+        }
 
     async def run(self) -> None:
         """Turn forever, every ``SIGAP_WORKER_POLL_SECONDS``; at once again while there is work.
@@ -139,6 +165,7 @@ class Worker:
                         fetched = await anyio.to_thread.run_sync(self.fetch, source)
                         await self._locked(self.record_poll, source, fetched)
                     overdue = await self._locked(self.sweep)
+                    await self._locked(self.pseudonymise)
                 except SQLAlchemyError as exc:
                     logger.warning("worker turn failed (%s); retrying", exc.__class__.__name__)
                     events, jobs, overdue = 0, [], 0

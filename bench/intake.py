@@ -272,6 +272,13 @@ def start_real(stack: contextlib.ExitStack, db: Database, workdir: Path, args: a
         "SIGAP_LOG_LEVEL": "warning",
         "SIGAP_ACCESS_LOG": "false",
     }
+    if args.rate_limits == "off":
+        env["SIGAP_RATE_LIMIT_ENABLED"] = "false"
+    else:
+        # Every request is counted as in production, against a quota the load never reaches: a 429 would be
+        # an unexpected status and cheaper than an intake.
+        env["SIGAP_RATE_LIMIT_ENABLED"] = "true"
+        env["SIGAP_RATE_LIMIT_INTAKE"] = str(10**12)
     base_url = spawn(stack, [str(SIGAP), "serve"], env, workdir, args)
     response = httpx.post(
         f"{base_url}/v1/clients",
@@ -465,6 +472,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--tool", choices=["auto", "wrk", "httpx"], default="auto")
     parser.add_argument("--naive-only", action="store_true", help="check the harness without the real server")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
+    parser.add_argument(
+        "--rate-limits",
+        choices=["on", "off"],
+        default="on",
+        help="count every request of the real server (on, the default) or switch the limiter off",
+    )
     return parser.parse_args(argv)
 
 

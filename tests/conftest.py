@@ -220,3 +220,9 @@ def admin_headers(make_key: KeyMaker) -> dict[str, str]:
 @pytest.fixture
 def writer_headers(make_key: KeyMaker) -> dict[str, str]:
     return bearer(make_key(Scope.mentions_write, Scope.mentions_read))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "faults: stops a private PostgreSQL cluster, kills a real server process (PostgreSQL only)"
+    )

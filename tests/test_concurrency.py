@@ -1,4 +1,5 @@
-"""Fifty identical requests at once, with real commits on a private database (not rolled back)."""
+"""Simultaneous requests with real commits on a private database (not rolled back): fifty identical intakes,
+twenty officers editing one issue with the same ETag."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import anyio.to_thread
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
 from app.auth.models import Scope
@@ -108,3 +110,58 @@ def test_first_reports_of_one_story_arriving_at_once_open_one_issue(live: tuple[
     assert {r.status_code for r in responses} == {201}
     assert len({r.json()["issue_id"] for r in responses}) == 1
     assert _count(app, Issue) == 1
+
+
+IF_MATCH_WRITERS = 20
+
+
+@pytest.fixture
+def triage(databases: DatabaseFactory) -> Iterator[tuple[FastAPI, dict[str, str]]]:
+    scopes = (Scope.mentions_write, Scope.issues_read, Scope.issues_write)
+    with live_app(databases, *scopes, name="Pranata Humas Diskominfo Kaltim") as (app, key):
+        yield app, {"Authorization": f"Bearer {key}"}
+
+
+def test_twenty_writers_with_the_same_etag_one_wins_and_the_rest_are_412(
+    triage: tuple[FastAPI, dict[str, str]],
+) -> None:
+    """Twenty officers edit the issue they all read at once: one edit lands, nineteen are told to reread."""
+    app, headers = triage
+    with TestClient(app) as client:
+        created = client.post("/v1/mentions", json=mention_payload(), headers=headers)
+        assert created.status_code == 201, created.text
+        issue_id = created.json()["issue_id"]
+        read = client.get(f"/v1/issues/{issue_id}", headers=headers)
+        history_before = client.get(f"/v1/issues/{issue_id}/history", headers=headers).json()["items"]
+    etag, version = read.headers["ETag"], read.json()["version"]
+
+    async def edit_all() -> list[httpx.Response]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = 4
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sigap.test", timeout=60) as client:
+            return await asyncio.gather(
+                *(
+                    client.patch(
+                        f"/v1/issues/{issue_id}",
+                        json={"title": f"Banjir Samarinda (versi petugas {n})", "reason": f"petugas {n}"},
+                        headers={**headers, "If-Match": etag},
+                    )
+                    for n in range(IF_MATCH_WRITERS)
+                )
+            )
+
+    responses = asyncio.run(edit_all())
+    assert Counter(r.status_code for r in responses) == {200: 1, 412: IF_MATCH_WRITERS - 1}
+    assert {r.json()["code"] for r in responses if r.status_code == 412} == {"ISSUE_CHANGED"}
+    (winner,) = (r for r in responses if r.status_code == 200)
+
+    with TestClient(app) as client:
+        final = client.get(f"/v1/issues/{issue_id}", headers=headers)
+        history = client.get(f"/v1/issues/{issue_id}/history", headers=headers).json()["items"]
+    assert final.json()["title"] == winner.json()["title"]
+    assert final.json()["version"] == version + 1
+    assert final.headers["ETag"] == winner.headers["ETag"] != etag
+    edits = [entry for entry in history if entry not in history_before]
+    assert [(e["field"], e["new"]) for e in edits] == [("title", winner.json()["title"])]
+    # Every loser's answer names the version that won, so a client knows what to reread.
+    assert all(winner.headers["ETag"] in r.json()["detail"] for r in responses if r.status_code == 412)

@@ -351,3 +351,28 @@ def test_reports_and_feeds_count_only_what_the_client_sees(client: TestClient, w
     feed = client.get("/v1/cap/feed", headers=world.samarinda).text
     for key in ("kebakaran_balikpapan", "pungli_samarinda"):
         assert f"/v1/issues/{world.issue[key]}/cap" not in feed
+
+
+def test_a_duplicate_of_what_a_client_may_not_see_reveals_nothing_of_it(
+    client: TestClient, world: World
+) -> None:
+    # Samarinda's crawler sends the same article the province sent about the Balikpapan fire.
+    story = STORIES["kebakaran_balikpapan"]
+    again = {
+        "source_type": "online_news",
+        "url": "https://kaltim.example.id/berita/2026/11/27/kebakaran_balikpapan-1",
+        "title": story["title"],
+        "text": story["text"],
+        "published_at": "2026-11-27T01:15:00+08:00",
+    }
+    single = client.post("/v1/mentions", headers=world.samarinda, json=again)
+    assert single.status_code == 200, single.text
+    body = single.json()
+    assert body["duplicate"] is True and body["id"] == world.mention["kebakaran_balikpapan"]
+    assert body["issue_id"] is None and body["classification"] is None
+    assert body["source_system"] == "Diskominfo Samarinda"  # its own submission, not the province's record
+    batch = client.post("/v1/mentions/batch", headers=world.samarinda, json={"items": [again]}).json()
+    assert batch["results"][0]["status"] == "duplicate" and batch["results"][0]["issue_id"] is None
+    # The province, which sees it, gets the stored record.
+    mine = client.post("/v1/mentions", headers=world.province, json=again).json()
+    assert mine["issue_id"] == world.issue["kebakaran_balikpapan"]

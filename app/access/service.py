@@ -101,6 +101,15 @@ def sees_mention(session: Session, viewer: Principal, mention_id: int) -> bool:
     return session.exec(query).first() is not None
 
 
+def seen_mention_ids(session: Session, viewer: Principal, mention_ids: list[int]) -> set[int]:
+    """The subset of ``mention_ids`` that ``viewer`` sees."""
+    clause = mention_clause(viewer)
+    if clause is None or not mention_ids:
+        return set(mention_ids)
+    found = session.exec(select(Mention.id).where(col(Mention.id).in_(mention_ids), clause)).all()
+    return {i for i in found if i is not None}
+
+
 def nothing() -> Any:
     """A clause that selects no row (e.g. a feed for a client that sees no issue)."""
     return false()

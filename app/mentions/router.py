@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
+from app.access import service as access
 from app.auth.deps import require
 from app.auth.models import Scope
 from app.auth.service import Principal
@@ -90,9 +91,11 @@ def create_mention(
 
     def handle() -> Answer:
         (stored,) = service.store(session, principal=principal, items=[body])
-        result = MentionIntakeResult(
-            **service.public(session, stored).model_dump(), duplicate=not stored.created
-        )
+        if stored.created or access.sees_mention(session, principal, stored.id):
+            shown = service.public(session, stored)
+        else:
+            shown = service.receipt(body, stored.id, principal)
+        result = MentionIntakeResult(**shown.model_dump(), duplicate=not stored.created)
         if stored.created:
             return status.HTTP_201_CREATED, result, {"Location": f"/v1/mentions/{stored.id}"}
         return status.HTTP_200_OK, result, {}

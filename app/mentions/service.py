@@ -194,9 +194,13 @@ def store_batch(session: Session, *, principal: Principal, items: Sequence[Any])
         valid_positions.append(index)
         results.append(None)
     stored_items = store(session, principal=principal, items=valid)
-    earlier = issues.placements(session, [s.id for s in stored_items if s.new is None])
+    repeated = [s.id for s in stored_items if s.new is None]
+    earlier = issues.placements(session, repeated)
+    unseen = set(repeated) - access.seen_mention_ids(session, principal, repeated)
     for index, stored in zip(valid_positions, stored_items, strict=True):
         placed = stored.new.extras["issue"] if stored.new else earlier.get(stored.id)
+        if stored.id in unseen:
+            placed = None  # a copy of what another agency sent, which this client may not see
         results[index] = BatchItemResult(
             index=index,
             status="created" if stored.created else "duplicate",
@@ -210,6 +214,14 @@ def store_batch(session: Session, *, principal: Principal, items: Sequence[Any])
         duplicates=sum(r.status == "duplicate" for r in final),
         rejected=sum(r.status == "rejected" for r in final),
     )
+
+
+def receipt(item: MentionCreate, mention_id: int, principal: Principal) -> MentionPublic:
+    """The answer to a duplicate of a mention the caller may not see (app/access): what it sent, under the
+    stored id, without the stored verdict or issue — nothing of another agency's record leaks."""
+    row = _row(item, None, principal, utcnow())
+    shown = {k: v for k, v in row.items() if k not in ("url_key", "source_client_id")}
+    return MentionPublic.model_validate({**shown, "id": mention_id, "classification": None, "issue_id": None})
 
 
 def public(session: Session, stored: Stored) -> MentionPublic:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import ConfigDict, computed_field, field_validator
 from sqlmodel import Column, Field, SQLModel
 
 from app.clock import WitaDateTime, utcnow
 from app.db_types import JSONVariant, UTCDateTime
+from app.reference.catalog import KNOWN_AGENCY
 
 
 class Scope(StrEnum):
@@ -22,6 +24,9 @@ class Scope(StrEnum):
     plans_approve = "plans:approve"
     webhooks_manage = "webhooks:manage"
     sources_manage = "sources:manage"
+    # Official warnings (CAP feeds, `bmkg_cap` mentions) set a floor under the crisis level and reach the
+    # public CAP feed: only clients trusted to relay them (a BMKG bridge) may send them or register feeds.
+    alerts_official = "alerts:official"
     admin = "admin"
 
 
@@ -53,7 +58,9 @@ class ClientCreate(SQLModel):
     )
 
     name: str = Field(min_length=1, max_length=100, description="Who or what uses the key.")
-    agency: str = Field(min_length=1, max_length=64, description="Code of the agency the client belongs to.")
+    agency: Annotated[str, KNOWN_AGENCY] = Field(
+        min_length=1, max_length=64, description="Code of the agency the client belongs to."
+    )
     scopes: list[Scope] = Field(min_length=1, max_length=8, description="`admin` implies every other scope.")
 
     @field_validator("scopes")

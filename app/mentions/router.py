@@ -19,7 +19,7 @@ from app.clock import AwareInstant
 from app.config import Settings
 from app.db import SessionDep
 from app.deps import SettingsDep
-from app.errors import BadRequest, UnprocessableEntity
+from app.errors import BadRequest, Forbidden, UnprocessableEntity
 from app.idempotency.service import Answer, fingerprint, respond_idempotently
 from app.mentions import service
 from app.mentions.models import SourceType
@@ -88,6 +88,10 @@ def create_mention(
     (case of the host, `utm_*`, `fbclid`, `gclid`, fragment and trailing slash ignored) — is not stored
     again: the answer is `200` with the stored mention and `"duplicate": true`.
     """
+
+    refused = service.official_refused(principal, body)
+    if refused:
+        raise Forbidden(f"{refused[0].upper()}{refused[1:]}.", code="INSUFFICIENT_SCOPE")
 
     def handle() -> Answer:
         (stored,) = service.store(session, principal=principal, items=[body])

@@ -39,7 +39,7 @@ _HTTP_URL = re.compile(
 )
 
 
-Count = Annotated[int, Field(ge=0, le=10**15)]
+Count = Annotated[int, Field(ge=0, le=10**15, strict=True)]  # strict: `true` is not a count
 LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", max_length=16)]
 
 

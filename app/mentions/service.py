@@ -19,6 +19,7 @@ from sqlmodel import Session, col
 
 from app.access import service as access
 from app.audit import service as audit
+from app.auth.models import Scope
 from app.auth.service import Principal
 from app.classification import service as classification
 from app.clock import utcnow
@@ -27,7 +28,7 @@ from app.errors import FieldError, NotFound, field_errors
 from app.issues import service as issues
 from app.mentions import pipeline
 from app.mentions.canonical import url_key
-from app.mentions.models import Mention, MentionRegion
+from app.mentions.models import Mention, MentionRegion, SourceType
 from app.mentions.pipeline import NewMention
 from app.mentions.schemas import BatchItemResult, BatchResult, MentionCreate, MentionPublic
 
@@ -177,20 +178,38 @@ def _existing(
     return by_external_id, by_url
 
 
-def store_batch(session: Session, *, principal: Principal, items: Sequence[Any]) -> BatchResult:
-    """Validate each item on its own, store the valid ones, report every item in order."""
+def official_refused(principal: Principal, item: MentionCreate) -> str | None:
+    """Why ``principal`` may not send ``item``: an official warning from a client not trusted to relay it."""
+    if item.source_type == SourceType.bmkg_cap and not principal.has(Scope.alerts_official):
+        return "official warnings (source_type `bmkg_cap`) need the scope 'alerts:official'"
+    return None
+
+
+def store_batch(
+    session: Session, *, principal: Principal, items: Sequence[Any], trusted: bool = False
+) -> BatchResult:
+    """Validate each item on its own, store the valid ones, report every item in order. ``trusted``: Sigap's
+    own poller, whose CAP sources were registered by a client holding `alerts:official`."""
     valid: list[MentionCreate] = []
     valid_positions: list[int] = []
     results: list[BatchItemResult | None] = []
     for index, raw in enumerate(items):
         try:
-            valid.append(MentionCreate.model_validate(raw))
+            item = MentionCreate.model_validate(raw)
         except ValidationError as exc:
             errors = [
                 FieldError.model_validate(e) for e in field_errors(exc.errors(), ("body", "items", index))
             ]
             results.append(BatchItemResult(index=index, status="rejected", id=None, errors=errors))
             continue
+        refused = None if trusted else official_refused(principal, item)
+        if refused:
+            error = FieldError(
+                loc=["body", "items", index, "source_type"], msg=refused, type="scope_required"
+            )
+            results.append(BatchItemResult(index=index, status="rejected", id=None, errors=[error]))
+            continue
+        valid.append(item)
         valid_positions.append(index)
         results.append(None)
     stored_items = store(session, principal=principal, items=valid)

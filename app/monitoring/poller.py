@@ -201,5 +201,6 @@ def _ingest(session: Session, source: Source, items: list[parsing.FeedItem], now
         payloads.append(payload)
     if not payloads:
         return 0
-    result = mentions.store_batch(session, principal=intake_client(session, POLLER_CLIENT), items=payloads)
+    principal = intake_client(session, POLLER_CLIENT)
+    result = mentions.store_batch(session, principal=principal, items=payloads, trusted=True)
     return result.created

@@ -7,9 +7,10 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
+from app.auth.models import Scope
 from app.auth.service import Principal, sees_every_agency
-from app.errors import NotFound
-from app.monitoring.models import DefaultWatchlist, Source
+from app.errors import Forbidden, NotFound
+from app.monitoring.models import DefaultWatchlist, Source, SourceKind
 from app.monitoring.schemas import SourceCreate, SourcePublic, SourceUpdate, WatchlistPublic
 from app.monitoring.watchlist import load_default
 from app.outbound.refusal import require_safe_url
@@ -36,6 +37,7 @@ def create(
     allow_http_hosts: frozenset[str],
     now: datetime,
 ) -> Source:
+    _official_needs_scope(principal, body.kind)
     source = Source(
         **body.model_dump(exclude={"url", "kind"}),
         kind=body.kind,
@@ -60,6 +62,13 @@ def create(
     return source
 
 
+def _official_needs_scope(principal: Principal, kind: str) -> None:
+    if kind == SourceKind.cap and not principal.has(Scope.alerts_official):
+        raise Forbidden(
+            "Official warning feeds (kind `cap`) need the scope 'alerts:official'.", code="INSUFFICIENT_SCOPE"
+        )
+
+
 def update(
     session: Session,
     principal: Principal,
@@ -69,6 +78,7 @@ def update(
     now: datetime,
 ) -> None:
     fields = change.model_dump(exclude_unset=True, exclude_none=True)
+    _official_needs_scope(principal, fields.get("kind", source.kind))
     if "url" in fields:
         require_safe_url(fields["url"], allow_http_hosts, code="UNSAFE_SOURCE_URL", action="fetch")
         source.etag = source.last_modified = None  # another document: no validators carry over

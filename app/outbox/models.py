@@ -23,8 +23,8 @@ class OutboxEvent(SQLModel, table=True):
     event_type: str = Field(max_length=64)
     aggregate: str = Field(max_length=32, description="What the event is about, e.g. 'issue'.")
     aggregate_id: int
-    # Thin: ids, level, title and links; no mention text or author fields (an issue title drafted from a social
-    # post may quote a handle: erasure and pseudonymisation, app/privacy, edit payloads too).
+    # Thin: ids, level, title and links; no mention text or author fields (an issue title drafted from a
+    # social post may quote a handle: erasure and pseudonymisation, app/privacy, edit payloads too).
     payload: dict[str, Any] = Field(sa_column=Column(JSONVariant, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -337,6 +337,46 @@ def test_pseudonymisation_replaces_old_authors_and_their_copies_once(
     assert authors(session) == stored_authors
 
 
+def test_a_short_or_generic_author_never_rewrites_other_data(
+    client: TestClient, session: Session, admin: Headers, writer_headers: Headers
+) -> None:
+    """An author such as "00" must not turn "+00:00" into "+[dihapus]:[dihapus]", nor a byline such as
+    "Redaksi" every "redaksi" in other people's text: only the author fields themselves change."""
+    short = intake(client, writer_headers, x_post(40, author="00", external_id="short-00"))
+    override = client.post(
+        f"/v1/issues/{short['issue_id']}/classification",
+        headers=admin,
+        json={"level": "siaga", "reason": "Genangan meluas ke Jalan Pemuda."},
+    )
+    assert override.status_code == 200  # its set_at is stored as "...+00:00" in JSON
+    byline = intake(
+        client,
+        writer_headers,
+        {
+            "source_type": "online_news",
+            "source_name": "Portal Kaltim",
+            "url": "https://kaltim.example.id/berita/2026/11/27/redaksi-jalan-rusak",
+            "title": "Warga Sangatta Keluhkan Jalan Rusak, Redaksi Terima Puluhan Aduan",
+            "text": "Redaksi menerima aduan warga soal jalan poros Sangatta yang berlubang.",
+            "author": "Redaksi",
+            "published_at": "2026-11-27T08:00:00+08:00",
+        },
+    )
+    erased = client.post("/v1/personal-data/erase", headers=admin, json={"author": "00"})
+    assert erased.status_code == 200, erased.text
+    assert erased.json()["rows_changed"].get("mention") == 1
+    assert authors(session)[short["id"]] is None
+    issue = client.get(f"/v1/issues/{short['issue_id']}", headers=admin)
+    assert issue.status_code == 200 and issue.json()["override"]["set_at"].endswith("+08:00")
+
+    age(session, [byline["id"]], days=200)
+    pseudonymise(session, secret=SECRET, now=utcnow(), retention_days=180)
+    session.commit()
+    assert authors(session)[byline["id"]] == matching.pseudonym(SECRET, "Redaksi")
+    mention = client.get(f"/v1/mentions/{byline['id']}", headers=admin).json()
+    assert mention["text"].startswith("Redaksi menerima aduan")
+
+
 def test_a_dry_run_reports_and_changes_nothing(session: Session, stored: dict[str, Any]) -> None:
     age(session, [stored["siti"]["id"]], days=181)
     before = traces(session, SITI)

@@ -33,7 +33,7 @@ from sqlalchemy.types import TypeEngine
 from sqlmodel import Session
 
 from app.all_models import metadata
-from app.privacy.matching import Rule
+from app.privacy.matching import AUTHOR_FIELDS, Rule
 
 # Restricts the rows looked at in one table (None: all rows; False: skip the table).
 Restriction = Callable[[Table], ColumnElement[bool] | bool | None]
@@ -57,7 +57,11 @@ def _is_json(column: Column[Any]) -> bool:
 def matching_rows(table: Table, rule: Rule) -> Any:
     columns = textual_columns(table)
     patterns = rule.like_patterns()
-    found = or_(*(func.lower(cast(c, Text)).like(p, escape="\\") for c in columns for p in patterns))
+    found = or_(
+        *(func.lower(cast(c, Text)).like(p, escape="\\") for c in columns for p in patterns),
+        # An author column equal to the person, even a name too short to look for in text.
+        *(func.lower(func.trim(c)).in_(rule.author_names()) for c in columns if c.name in AUTHOR_FIELDS),
+    )
     return select(*table.primary_key.columns, *[c for c in columns if not c.primary_key]).where(found)
 
 
@@ -70,7 +74,7 @@ def scrub(
     """
     changed: dict[str, int] = {}
     for table in metadata.sorted_tables:
-        if not textual_columns(table) or not rule.in_text:
+        if not textual_columns(table) or not (rule.in_text or rule.in_author_field):
             continue
         extra = restrict(table) if restrict else None
         if extra is False:

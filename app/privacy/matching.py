@@ -86,7 +86,14 @@ class Rule:
                 found.add(f"%{like_escape(spelling.lower())}%")
             if bare := _bare(name):
                 found.add(f"%/{like_escape(bare.lower())}%")
+        for name in self.in_author_field:  # stored documents' "author" keys, however short the name
+            for separator in (":", ": "):
+                key = '"author"' + separator + json.dumps(name)
+                found.add(f"%{like_escape(key.lower())}%")
         return sorted(found)
+
+    def author_names(self) -> list[str]:
+        return sorted(self.in_author_field)
 
     def text(self, value: str) -> str:
         if self._pattern is None:
@@ -138,6 +145,18 @@ class Rule:
         return result if result is None or isinstance(result, str) else str(result)
 
 
+def findable(name: str) -> bool:
+    """Whether a name is distinctive enough to look for in free text and stored documents: a stray author such
+    as ``08`` or ``a`` would otherwise rewrite timestamps and ordinary words everywhere."""
+    return len(name) >= 3 and any(c.isalpha() for c in name)
+
+
+def unmistakable(name: str) -> bool:
+    """What the unattended retention job looks for in text: handles and full names. A one-word byline such as
+    ``Redaksi`` or ``Admin`` is an ordinary word there; only the author field itself is pseudonymised."""
+    return findable(name) and (name.startswith("@") or len(name.split()) >= 2)
+
+
 def _bare(name: str) -> str:
     return name[1:] if name.startswith("@") and len(name) > 2 else ""
 
@@ -147,11 +166,11 @@ def erasure_rule(author: str, secret: str) -> Rule:
     pseudonym (if the retention job already ran) counts as them too."""
     names = [normalise(author), pseudonym(secret, author)]
     return Rule(
-        in_text=dict.fromkeys(names, REDACTED),
+        in_text=dict.fromkeys([n for n in names if findable(n)], REDACTED),
         in_author_field=dict.fromkeys(names, None),
     )
 
 
 def pseudonymisation_rule(authors: Iterable[str], secret: str) -> Rule:
     mapping = {normalise(a): pseudonym(secret, a) for a in authors if normalise(a)}
-    return Rule(in_text=mapping, in_author_field=mapping)
+    return Rule(in_text={n: p for n, p in mapping.items() if unmistakable(n)}, in_author_field=mapping)

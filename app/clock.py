@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, PlainSerializer
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 WITA = ZoneInfo("Asia/Makassar")
@@ -44,5 +45,49 @@ def aware_utc(value: datetime) -> datetime:
         raise PydanticCustomError("datetime_out_of_range", "the time lies outside the years 1-9999") from None
 
 
+# `2026-11-27T08:15:00.123456+08:00` is 32 characters. The parser itself has no bound (it reads any number of
+# fractional digits), so longer text is refused before parsing, and the contract says so (OWASP API4).
+INSTANT_MAX_LENGTH = 64
+_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+
+
+def _iso_text(value: object) -> object:
+    """Text, not a number: pydantic would also read `0.5` or `1700000000` as seconds since 1970."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.match(value)):
+        raise PydanticCustomError(
+            "datetime_type", "a time is written like 2026-11-27T08:15:00+08:00, not as a number of seconds"
+        )
+    if isinstance(value, str) and len(value) > INSTANT_MAX_LENGTH:
+        raise PydanticCustomError(
+            "string_too_long",
+            "a time is at most {max_length} characters, e.g. 2026-11-27T08:15:00+08:00",
+            {"max_length": INSTANT_MAX_LENGTH},
+        )
+    return value
+
+
 # An instant from a client: must carry an offset, normalised to UTC.
-AwareInstant = Annotated[datetime, AfterValidator(aware_utc)]
+AwareInstant = Annotated[
+    datetime,
+    BeforeValidator(_iso_text),
+    AfterValidator(aware_utc),
+    WithJsonSchema({"type": "string", "format": "date-time", "maxLength": INSTANT_MAX_LENGTH}),
+]
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date_text(value: object) -> object:
+    """A calendar day written YYYY-MM-DD; pydantic would also read `0` as 1970-01-01."""
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        return value
+    raise PydanticCustomError("date_type", "a day is written like 2026-11-27 (YYYY-MM-DD)")
+
+
+# A calendar day from a client (e.g. a WITA day of a report).
+IsoDate = Annotated[
+    date,
+    BeforeValidator(_iso_date_text),
+    WithJsonSchema({"type": "string", "format": "date", "maxLength": 10}),
+]

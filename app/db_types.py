@@ -33,6 +33,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 JSONVariant: Any = JSON().with_variant(JSONB(), "postgresql")
 
 
+# The largest id a request may name: JavaScript's largest exact integer, so a dashboard in a browser reads
+# every id exactly (and JSON Schema validators comparing as floats agree on the bound). Larger ids are
+# refused (422) before they reach SQLite, which fails on anything past 2**63 - 1.
+MAX_ID = 2**53 - 1
+
+
 def json_array_contains(column: Any, value: str) -> Any:
     """A JSON array of codes holds ``value``, on SQLite and PostgreSQL alike: the quoted code appears in the
     array's text. Only for codes, which never contain quotes or backslashes."""

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 
 from app.config import Settings
+from app.db_types import MAX_ID
 
 
 async def get_app_settings(request: Request) -> Settings:
@@ -26,3 +27,8 @@ async def get_now(request: Request) -> datetime:
 
 
 NowDep = Annotated[datetime, Depends(get_now)]
+
+
+# Ids in paths and queries, as both databases store them (see MAX_ID).
+Id = Annotated[int, Path(ge=1, le=MAX_ID, description="The resource's id.")]
+QueryId = Annotated[int, Query(ge=1, le=MAX_ID)]

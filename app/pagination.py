@@ -10,7 +10,9 @@ import base64
 import hashlib
 import hmac
 import json
-from typing import Any
+from typing import Annotated, Any
+
+from fastapi import Query
 
 from app.errors import BadRequest
 
@@ -56,3 +58,7 @@ class CursorCodec:
             raise invalid
         position: list[Any] = data["p"]
         return position
+
+
+# A page's size: at least 1 (422 below); above the service's maximum (200) it is treated as that.
+PageSize = Annotated[int, Query(ge=1, description="Page size: default 50; above 200 is treated as 200.")]

@@ -289,3 +289,36 @@ def test_an_official_warning_sets_the_least_level(severity: str, certainty: str,
     )  # only the official source type counts
     if least != "normal":
         assert official.urgency >= 4
+
+
+class RecordingModel:
+    """A model that reads tokens the way learn.TrainedModel does, and records what the engine gave it."""
+
+    version = "sentiment-recording"
+
+    def __init__(self) -> None:
+        self.tokens: list[tuple[str, ...]] = []
+        self.texts: list[str] = []
+
+    def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
+        self.texts.extend(texts)
+        return [("neutral", 0.5) for _ in texts]
+
+    def predict_tokens(self, tokens: tuple[str, ...]) -> tuple[str, float]:
+        self.tokens.append(tokens)
+        return "neutral", 0.5
+
+
+@pytest.mark.parametrize("case", CASES[:40], ids=lambda case: case["title"][:30] or "untitled")
+def test_models_read_the_words_they_were_trained_on(case: dict[str, Any]) -> None:
+    # The engine normalises once for rules and models; what a model reads must be exactly learn.tokens_of of
+    # the text it would otherwise be given, or training and prediction would see different words.
+    from app.classification.learn import tokens_of
+
+    model = RecordingModel()
+    title = f"{case['title']} #BanjirSamarinda @bpbd_kaltim https://x.co/a" if case["title"] else None
+    doc = Document(title=title, text=case["text"] + " gaada korbannn, rumah2 terendam!!", source_type="x")
+    classify(doc, now=NOW, sentiment_model=model)
+    expected = tokens_of(f"{title or ''}\n{doc.text}".strip())
+    assert model.tokens == [expected]
+    assert model.texts == []

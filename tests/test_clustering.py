@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -11,8 +11,11 @@ from sqlmodel import Session, col, select
 
 from app import demo
 from app.issues import state
-from app.issues.models import Issue, IssueHourly, IssueMention, IssueTerm
+from app.issues.models import Issue, IssueHistory, IssueHourly, IssueMention, IssueSource, IssueTerm
+from app.mentions import service as mentions
 from app.mentions.models import Mention
+from app.mentions.schemas import MentionCreate
+from app.outbox.models import OutboxEvent
 
 END = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
 
@@ -114,3 +117,129 @@ def test_rebuilding_an_issue_from_its_mentions_gives_what_intake_built(
         state.rebuild(session, issue, END)
         session.flush()
         assert _derived(session, issue) == incremental
+
+
+# --- a batch decides exactly as one-by-one intake ---------------------------------------------------------
+
+
+def _one_story(end: datetime) -> list[dict[str, Any]]:
+    """One story sent as a flood of items: the stream's Samarinda flood reports, each also reposted twice,
+    all within a few hours (a spike), in published order."""
+    stream = demo.read_stream()
+    reports = [
+        {k: v for k, v in m.items() if k not in demo.LABEL_KEYS}
+        for m in stream.mentions
+        if m["story"] == "banjir-samarinda"
+    ]
+    items = []
+    for i, report in enumerate(reports):
+        items.append(report)
+        for j, prefix in enumerate(("RT @infosamarinda: ", "Diteruskan dari grup WA: ")):
+            items.append(
+                {
+                    **report,
+                    "external_id": f"{report['external_id']}-repost-{j}",
+                    "source_type": "x",
+                    "source_name": f"@warga_{i}_{j}",
+                    "url": None,
+                    "title": None,
+                    "text": prefix + (report["text"] or report["title"]),
+                }
+            )
+    start = end - timedelta(hours=3)
+    return [{**item, "published_at": start + timedelta(minutes=2 * k)} for k, item in enumerate(items)]
+
+
+def _outcome(session: Session, external_ids: list[str]) -> dict[str, Any]:
+    """Everything intake derived for these mentions, with database ids replaced by what they stand for."""
+    mention_ids = dict(
+        session.execute(
+            select(col(Mention.id), col(Mention.external_id)).where(
+                col(Mention.external_id).in_(external_ids)
+            )
+        ).all()
+    )
+    links = session.exec(select(IssueMention).where(col(IssueMention.mention_id).in_(mention_ids))).all()
+    issue_ids = sorted({link.issue_id for link in links})
+    issue_name = {issue_id: f"issue-{n}" for n, issue_id in enumerate(issue_ids)}
+    skip = {"id", "created_at", "updated_at"}
+
+    def named(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                k: mention_ids.get(v, v)
+                if k == "mention_id"
+                else issue_name.get(v, v)
+                if k == "issue_id"
+                else named(v)
+                for k, v in value.items()
+                if k not in ("links",)
+            }
+        if isinstance(value, list):
+            return [named(v) for v in value]
+        return value
+
+    issues = {}
+    for issue_id in issue_ids:
+        issue = session.get(Issue, issue_id)
+        assert issue is not None
+        session.refresh(issue)
+        history = session.exec(
+            select(IssueHistory).where(col(IssueHistory.issue_id) == issue_id).order_by(col(IssueHistory.id))
+        ).all()
+        events = session.exec(
+            select(OutboxEvent)
+            .where(col(OutboxEvent.aggregate) == "issue", col(OutboxEvent.aggregate_id) == issue_id)
+            .order_by(col(OutboxEvent.id))
+        ).all()
+        sources = session.exec(select(IssueSource.source).where(col(IssueSource.issue_id) == issue_id)).all()
+        terms = session.execute(
+            select(col(IssueTerm.term), col(IssueTerm.last_seen_at)).where(
+                col(IssueTerm.issue_id) == issue_id
+            )
+        ).all()
+        issues[issue_name[issue_id]] = {
+            "columns": {k: v for k, v in issue.model_dump().items() if k not in skip},
+            "derived": _derived(session, issue),
+            "sources": sorted(sources),
+            "terms": sorted(terms),
+            "history": [named({**h.model_dump(exclude={"id", "issue_id", "at"})}) for h in history],
+            "events": [(e.event_type, named(e.payload)) for e in events],
+        }
+    placements = {
+        mention_ids[link.mention_id]: (
+            issue_name[link.issue_id],
+            mention_ids.get(link.near_duplicate_of) if link.near_duplicate_of else None,
+            link.score,
+            link.shared_terms,
+            link.key_terms,
+        )
+        for link in links
+    }
+    return {"issues": issues, "placements": placements}
+
+
+@pytest.mark.parametrize("items", ["one story", "the stream"])
+def test_a_batch_gives_the_state_one_by_one_intake_gives(session: Session, items: str) -> None:
+    """Batch intake keeps each issue in memory and writes it once; every decision, count, level, history
+    entry and outbox event must be the one that sending the items one at a time gives."""
+    if items == "one story":
+        sent = [MentionCreate.model_validate(m) for m in _one_story(END)]
+    else:
+        stream = demo.read_stream()
+        sent = [MentionCreate.model_validate(m) for m in demo.shifted(stream.mentions, END)]
+    external_ids = [m.external_id for m in sent if m.external_id]
+    principal = demo.loader(session)
+    outcomes = []
+    for batch_size in (len(sent), 1):
+        savepoint = session.begin_nested()
+        for start in range(0, len(sent), batch_size):
+            mentions.store(session, principal=principal, items=sent[start : start + batch_size])
+        session.flush()
+        outcomes.append(_outcome(session, external_ids))
+        savepoint.rollback()
+        session.expunge_all()
+    batch, one_by_one = outcomes
+    assert len(batch["issues"]) >= (1 if items == "one story" else 30)
+    assert batch["placements"] == one_by_one["placements"]
+    assert batch["issues"] == one_by_one["issues"]

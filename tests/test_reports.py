@@ -168,3 +168,11 @@ def test_reports_need_issues_read(client: TestClient, make_key: KeyMaker) -> Non
     key = bearer(make_key(Scope.mentions_write, name="Crawler"))
     assert client.get("/v1/reports/daily-brief", headers=key).status_code == 403
     assert client.get("/v1/dashboard/summary", headers=key).status_code == 403
+
+
+def test_the_brief_day_is_written_yyyy_mm_dd(client: TestClient, officer: Headers) -> None:
+    assert client.get("/v1/reports/daily-brief?date=2026-11-27", headers=officer).status_code == 200
+    for bad in ("0", "1700000000", "2026-11-27T08:00", "27-11-2026", "2026-02-30"):
+        response = client.get("/v1/reports/daily-brief", params={"date": bad}, headers=officer)
+        assert response.status_code == 422, bad
+        assert response.json()["errors"][0]["loc"] == ["query", "date"]

@@ -14,7 +14,7 @@ from app.auth.deps import require
 from app.auth.models import Scope
 from app.auth.service import Principal, sees_every_agency
 from app.db import SessionDep
-from app.deps import NowDep
+from app.deps import Id, NowDep
 from app.errors import Forbidden, NotFound, UnprocessableEntity
 from app.issues import service as issues
 from app.issues import state
@@ -66,7 +66,7 @@ def get_access(issue: ExistingIssue, session: SessionDep, _reader: Reader) -> Is
 
 @router.patch("/{issue_id}/access", responses=problems(403, 404, 422))
 def update_access(
-    issue_id: int, body: AccessUpdate, session: SessionDep, principal: Triage, now: NowDep
+    issue_id: Id, body: AccessUpdate, session: SessionDep, principal: Triage, now: NowDep
 ) -> IssueAccess:
     """Restrict the issue, or lift the restriction (the provincial Diskominfo only), with a reason.
 
@@ -97,7 +97,7 @@ def update_access(
 
 @router.post("/{issue_id}/shares", status_code=status.HTTP_201_CREATED, responses=problems(403, 404, 422))
 def share_issue(
-    issue_id: int, body: ShareCreate, session: SessionDep, principal: Triage, response: Response, now: NowDep
+    issue_id: Id, body: ShareCreate, session: SessionDep, principal: Triage, response: Response, now: NowDep
 ) -> IssueAccess:
     """Share the issue with an agency that would not see it otherwise (idempotent).
 
@@ -131,7 +131,7 @@ def share_issue(
     "/{issue_id}/shares/{agency}", status_code=status.HTTP_204_NO_CONTENT, responses=problems(403, 404)
 )
 def unshare_issue(
-    issue_id: int,
+    issue_id: Id,
     agency: Annotated[str, Path(max_length=64)],
     session: SessionDep,
     principal: Triage,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from app.clock import WitaDateTime
 from app.issues.schemas import Reason
@@ -41,7 +41,7 @@ class AccessUpdate(BaseModel):
         },
     )
 
-    restricted: bool = Field(description="Only the province and named agencies see a restricted issue.")
+    restricted: StrictBool = Field(description="Only the province and named agencies see a restricted issue.")
     reason: Reason
 
 

@@ -11,9 +11,10 @@ from app.audit import service
 from app.auth.deps import AdminPrincipal
 from app.clock import WitaDateTime
 from app.db import SessionDep
-from app.deps import SettingsDep
-from app.errors import BadRequest
+from app.db_types import MAX_ID
+from app.deps import QueryId, SettingsDep
 from app.openapi import problems
+from app.pagination import PageSize
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
@@ -45,11 +46,13 @@ def list_audit(
     target_type: Annotated[
         str | None, Query(max_length=32, description="e.g. `response_plan`, `task`, `statement`.")
     ] = None,
-    target_id: int | None = None,
+    target_id: QueryId | None = None,
     action: Annotated[str | None, Query(max_length=64, description="e.g. `plan.approved`.")] = None,
-    client_id: int | None = None,
-    before_id: Annotated[int | None, Query(description="`next_before_id` of the page before.")] = None,
-    limit: Annotated[int, Query(description="Page size: default 50; above 200 is treated as 200.")] = 50,
+    client_id: QueryId | None = None,
+    before_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="`next_before_id` of the page before.")
+    ] = None,
+    limit: PageSize = 50,
 ) -> AuditPage:
     """Who did what and when, newest first: every write — intake, edits, overrides, approvals, shares,
     personal-data reads and erasures. Writes without an entry of their own are recorded by operation
@@ -57,8 +60,6 @@ def list_audit(
 
     Append-only: there is no way to change or delete an entry through the API.
     """
-    if limit < 1:
-        raise BadRequest("limit must be at least 1.", code="INVALID_LIMIT")
     rows, next_before = service.page(
         session,
         target_type=target_type,

@@ -8,6 +8,7 @@ from app.auth import service
 from app.auth.deps import AdminPrincipal, AuthCache
 from app.auth.models import ClientCreate, ClientCreated, ClientList, ClientPublic
 from app.db import SessionDep
+from app.deps import Id
 from app.openapi import problems
 
 router = APIRouter(prefix="/v1/clients", tags=["clients"])
@@ -42,7 +43,7 @@ def list_clients(session: SessionDep, _admin: AdminPrincipal) -> ClientList:
 
 @router.post("/{client_id}/revoke", responses=problems(404))
 def revoke_client(
-    client_id: int, session: SessionDep, _admin: AdminPrincipal, request: Request
+    client_id: Id, session: SessionDep, _admin: AdminPrincipal, request: Request
 ) -> ClientPublic:
     """Revoke an API key; it stops working at once.
 

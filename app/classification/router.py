@@ -22,6 +22,7 @@ from app.classification.views import (
     TrainRequest,
 )
 from app.db import SessionDep
+from app.deps import Id
 from app.mentions import service as mentions
 from app.openapi import problems
 
@@ -55,7 +56,7 @@ def classify_text(body: ClassifyRequest, session: SessionDep, _reader: Reader) -
     "/mentions/{mention_id}/labels", status_code=status.HTTP_201_CREATED, responses=problems(404, 422)
 )
 def label_mention(
-    mention_id: int, body: LabelCreate, session: SessionDep, principal: Triage, response: Response
+    mention_id: Id, body: LabelCreate, session: SessionDep, principal: Triage, response: Response
 ) -> LabelPublic:
     """Correct the machine verdict on a mention.
 

@@ -14,8 +14,8 @@ from app.auth.service import Principal
 from app.classification.taxonomy import Topic
 from app.clock import AwareInstant, utcnow
 from app.db import SessionDep
-from app.deps import SettingsDep
-from app.errors import BadRequest, UnprocessableEntity
+from app.deps import Id, SettingsDep
+from app.errors import UnprocessableEntity
 from app.issues import service
 from app.issues.models import HoaxStatus, Issue, Stage
 from app.issues.schemas import (
@@ -31,7 +31,7 @@ from app.issues.schemas import (
     Timeline,
 )
 from app.openapi import problems
-from app.pagination import CursorCodec, scope_of
+from app.pagination import CursorCodec, PageSize, scope_of
 from app.reference.catalog import RegionCode
 from app.responses import model_response
 
@@ -46,7 +46,7 @@ _ETAG_HEADER = {
 
 
 def valid_issue(
-    issue_id: int, session: SessionDep, viewer: Annotated[Principal, Depends(get_principal)]
+    issue_id: Id, session: SessionDep, viewer: Annotated[Principal, Depends(get_principal)]
 ) -> Issue:
     """The issue, when it exists and the caller may see it (the route declares the scope)."""
     return service.get_issue(session, issue_id, viewer=viewer)
@@ -66,8 +66,6 @@ ExistingIssue = Annotated[Issue, Depends(valid_issue)]
 
 
 def _limit(limit: int, maximum: int) -> int:
-    if limit < 1:
-        raise BadRequest("limit must be at least 1.", code="INVALID_LIMIT")
     return min(limit, maximum)
 
 
@@ -115,7 +113,7 @@ def list_issues(
         service.Sort,
         Query(description="`priority`: level, then urgency, then velocity. `last_seen`: newest first."),
     ] = "priority",
-    limit: Annotated[int, Query(description="Page size: default 50; above 200 is treated as 200.")] = 50,
+    limit: PageSize = 50,
     cursor: Annotated[
         str | None, Query(max_length=1000, description="`next_cursor` of the page before.")
     ] = None,
@@ -172,7 +170,7 @@ def get_issue(issue: ExistingIssue, response: Response, _reader: Reader) -> Resp
     response_model=IssuePublic,
 )
 def update_issue(
-    issue_id: int,
+    issue_id: Id,
     body: IssueUpdate,
     session: SessionDep,
     principal: Triage,
@@ -199,7 +197,7 @@ def list_issue_mentions(
     session: SessionDep,
     _reader: Reader,
     settings: SettingsDep,
-    limit: Annotated[int, Query(description="Page size: default 50; above 200 is treated as 200.")] = 50,
+    limit: PageSize = 50,
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
 ) -> IssueMentionPage:
     """The issue's mentions, newest first, each with why it was attached (score, shared terms, copy of)."""
@@ -243,7 +241,7 @@ def issue_history(issue: ExistingIssue, session: SessionDep, _reader: Reader) ->
     response_model=IssuePublic,
 )
 def override_classification(
-    issue_id: int,
+    issue_id: Id,
     body: ClassificationOverride,
     session: SessionDep,
     principal: Triage,
@@ -269,7 +267,7 @@ def override_classification(
     response_model=IssuePublic,
 )
 def clear_classification(
-    issue_id: int,
+    issue_id: Id,
     session: SessionDep,
     principal: Triage,
     response: Response,
@@ -288,7 +286,7 @@ def clear_classification(
     response_model=IssuePublic,
 )
 def merge_issues(
-    issue_id: int, body: MergeRequest, session: SessionDep, principal: Triage, response: Response
+    issue_id: Id, body: MergeRequest, session: SessionDep, principal: Triage, response: Response
 ) -> Response:
     """Fold other issues (the same story) into this one.
 
@@ -316,7 +314,7 @@ def merge_issues(
     response_model=IssuePublic,
 )
 def split_issue(
-    issue_id: int, body: SplitRequest, session: SessionDep, principal: Triage, response: Response
+    issue_id: Id, body: SplitRequest, session: SessionDep, principal: Triage, response: Response
 ) -> Response:
     """Move some of the issue's mentions into a new issue (a different story); answers with the new issue."""
     issue = locked(session, issue_id, principal)

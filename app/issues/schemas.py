@@ -23,9 +23,12 @@ from app.classification.schemas import (
     TopicVerdict,
 )
 from app.clock import WitaDateTime
+from app.db_types import MAX_ID
 from app.issues.models import HoaxStatus, Stage, Status
+from app.reference.catalog import KNOWN_AGENCY
 
 LevelName = Literal["normal", "waspada", "siaga", "awas"]
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=2000)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=300)]
 
@@ -166,7 +169,9 @@ class IssueUpdate(BaseModel):
     title: Title | None = None
     summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
     status: Status | None = None
-    assigned_agency: str | None = Field(default=None, max_length=64, description="An agency code.")
+    assigned_agency: Annotated[str, KNOWN_AGENCY] | None = Field(
+        default=None, max_length=64, description="An agency code."
+    )
     hoax_status: HoaxStatus | None = None
     hoax_evidence: list[Annotated[AnyHttpUrl, UrlConstraints(max_length=2048)]] | None = Field(
         default=None, max_length=20, description="Links to the clarification or the debunk."
@@ -183,7 +188,7 @@ class IssueUpdate(BaseModel):
 class MergeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"issue_ids": [42, 57]}})
 
-    issue_ids: list[int] = Field(min_length=1, max_length=50, description="Issues to fold into this one.")
+    issue_ids: list[RowId] = Field(min_length=1, max_length=50, description="Issues to fold into this one.")
     reason: Reason | None = None
 
 
@@ -199,7 +204,7 @@ class SplitRequest(BaseModel):
         },
     )
 
-    mention_ids: list[int] = Field(min_length=1, max_length=1000)
+    mention_ids: list[RowId] = Field(min_length=1, max_length=1000)
     title: Title | None = None
     reason: Reason | None = None
 

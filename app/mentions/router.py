@@ -18,8 +18,8 @@ from app.auth.service import Principal
 from app.clock import AwareInstant
 from app.config import Settings
 from app.db import SessionDep
-from app.deps import SettingsDep
-from app.errors import BadRequest, Forbidden, UnprocessableEntity
+from app.deps import Id, SettingsDep
+from app.errors import Forbidden, UnprocessableEntity
 from app.idempotency.service import Answer, fingerprint, respond_idempotently
 from app.mentions import service
 from app.mentions.models import SourceType
@@ -32,7 +32,7 @@ from app.mentions.schemas import (
     MentionPublic,
 )
 from app.openapi import problems
-from app.pagination import CursorCodec, scope_of
+from app.pagination import CursorCodec, PageSize, scope_of
 from app.reference.catalog import RegionCode
 
 router = APIRouter(prefix="/v1/mentions", tags=["mentions"])
@@ -171,7 +171,7 @@ def list_mentions(
     region: Annotated[
         RegionCode | None, Query(description="Kemendagri region code, e.g. `64.72` for Samarinda.")
     ] = None,
-    limit: Annotated[int, Query(description="Page size: default 50; above 200 is treated as 200.")] = 50,
+    limit: PageSize = 50,
     cursor: Annotated[
         str | None, Query(max_length=1000, description="`next_cursor` of the page before.")
     ] = None,
@@ -181,8 +181,6 @@ def list_mentions(
     Pages are linked by an opaque `cursor`; follow `next_cursor` (also given as a `Link: rel="next"` header)
     until it is null. A cursor only works with the filters it was issued for.
     """
-    if limit < 1:
-        raise BadRequest("limit must be at least 1.", code="INVALID_LIMIT")
     limit = min(limit, settings.page_max)
     filters = service.MentionFilter(
         source_type=source_type.value if source_type else None, since=since, until=until, q=q, region=region
@@ -201,8 +199,8 @@ def list_mentions(
     return MentionPage(items=items, next_cursor=next_cursor)
 
 
-@router.get("/{mention_id}", responses=problems(404))
-def get_mention(mention_id: int, session: SessionDep, reader: Reader) -> MentionPublic:
+@router.get("/{mention_id:int}", responses=problems(404))
+def get_mention(mention_id: Id, session: SessionDep, reader: Reader) -> MentionPublic:
     """Read one mention.
 
     Returns the mention as stored, with its region codes; times are shown in WITA (`+08:00`).

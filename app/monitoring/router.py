@@ -10,7 +10,7 @@ from app.auth.deps import AdminPrincipal, require
 from app.auth.models import Scope
 from app.auth.service import Principal
 from app.db import SessionDep
-from app.deps import NowDep, SettingsDep
+from app.deps import Id, NowDep, SettingsDep
 from app.monitoring import service
 from app.monitoring.schemas import (
     SourceCreate,
@@ -65,7 +65,7 @@ def list_sources(session: SessionDep, principal: Manager) -> SourceList:
 
 
 @router.get("/v1/sources/{source_id}", responses=problems(404))
-def get_source(source_id: int, session: SessionDep, principal: Manager) -> SourcePublic:
+def get_source(source_id: Id, session: SessionDep, principal: Manager) -> SourcePublic:
     """A source with its health: last poll and success, last error, failures in a row, items seen and
     ingested, next poll."""
     return service.public(service.get_source(session, principal, source_id))
@@ -73,7 +73,7 @@ def get_source(source_id: int, session: SessionDep, principal: Manager) -> Sourc
 
 @router.patch("/v1/sources/{source_id}", responses=problems(404, 422))
 def update_source(
-    source_id: int,
+    source_id: Id,
     body: SourceUpdate,
     session: SessionDep,
     principal: Manager,
@@ -89,7 +89,7 @@ def update_source(
 
 
 @router.delete("/v1/sources/{source_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problems(404))
-def delete_source(source_id: int, session: SessionDep, principal: Manager) -> None:
+def delete_source(source_id: Id, session: SessionDep, principal: Manager) -> None:
     """Stop watching a source (its mentions stay)."""
     service.delete(session, principal, service.get_source(session, principal, source_id))
 

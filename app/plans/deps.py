@@ -10,6 +10,7 @@ from app.auth.deps import get_principal, require
 from app.auth.models import Scope
 from app.auth.service import Principal
 from app.db import SessionDep
+from app.deps import Id
 from app.plans import service, tasks
 from app.plans.models import PlanTask, ResponsePlan
 from app.plans.service import Planning
@@ -35,11 +36,11 @@ PlanningDep = Annotated[Planning, Depends(get_planning)]
 Caller = Annotated[Principal, Depends(get_principal)]
 
 
-def valid_plan(plan_id: int, session: SessionDep, viewer: Caller) -> ResponsePlan:
+def valid_plan(plan_id: Id, session: SessionDep, viewer: Caller) -> ResponsePlan:
     return service.get_plan(session, plan_id, viewer=viewer)
 
 
-def valid_task(task_id: int, session: SessionDep, viewer: Caller) -> PlanTask:
+def valid_task(task_id: Id, session: SessionDep, viewer: Caller) -> PlanTask:
     return tasks.get_task(session, task_id, viewer=viewer)
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Response, status
 
 from app.concurrency import check_if_match
 from app.db import SessionDep
-from app.deps import NowDep
+from app.deps import Id, NowDep
 from app.errors import Conflict
 from app.issues import service as issues
 from app.issues.router import ExistingIssue, locked
@@ -71,7 +71,7 @@ def _answer(
 )
 def create_plan(
     now: NowDep,
-    issue_id: int,
+    issue_id: Id,
     session: SessionDep,
     principal: PlanWriter,
     planning: PlanningDep,
@@ -127,7 +127,7 @@ def get_plan(
 )
 def update_plan(
     now: NowDep,
-    plan_id: int,
+    plan_id: Id,
     body: PlanUpdate,
     session: SessionDep,
     principal: PlanWriter,
@@ -150,7 +150,7 @@ def update_plan(
 
 def _act(
     now: NowDep,
-    plan_id: int,
+    plan_id: Id,
     action: PlanAction,
     session: SessionDep,
     principal: PlanWriter,
@@ -171,7 +171,7 @@ _ACTION_RESPONSES = {**problems(403, 404, 409, 412), 200: {"headers": ETAG_HEADE
 @router.post("/v1/response-plans/{plan_id}/submit", responses=_ACTION_RESPONSES, response_model=PlanPublic)
 def submit_plan(
     now: NowDep,
-    plan_id: int,
+    plan_id: Id,
     session: SessionDep,
     principal: PlanWriter,
     planning: PlanningDep,
@@ -189,7 +189,7 @@ def submit_plan(
 @router.post("/v1/response-plans/{plan_id}/approve", responses=_ACTION_RESPONSES, response_model=PlanPublic)
 def approve_plan(
     now: NowDep,
-    plan_id: int,
+    plan_id: Id,
     session: SessionDep,
     principal: PlanApprover,
     planning: PlanningDep,
@@ -207,7 +207,7 @@ def approve_plan(
 @router.post("/v1/response-plans/{plan_id}/reject", responses=_ACTION_RESPONSES, response_model=PlanPublic)
 def reject_plan(
     now: NowDep,
-    plan_id: int,
+    plan_id: Id,
     body: ReasonBody,
     session: SessionDep,
     principal: PlanApprover,
@@ -224,7 +224,7 @@ def reject_plan(
 @router.post("/v1/response-plans/{plan_id}/activate", responses=_ACTION_RESPONSES, response_model=PlanPublic)
 def activate_plan(
     now: NowDep,
-    plan_id: int,
+    plan_id: Id,
     session: SessionDep,
     principal: PlanWriter,
     planning: PlanningDep,
@@ -238,7 +238,7 @@ def activate_plan(
 @router.post("/v1/response-plans/{plan_id}/complete", responses=_ACTION_RESPONSES, response_model=PlanPublic)
 def complete_plan(
     now: NowDep,
-    plan_id: int,
+    plan_id: Id,
     body: CompleteBody,
     session: SessionDep,
     principal: PlanWriter,
@@ -267,7 +267,7 @@ def complete_plan(
 @router.post("/v1/response-plans/{plan_id}/cancel", responses=_ACTION_RESPONSES, response_model=PlanPublic)
 def cancel_plan(
     now: NowDep,
-    plan_id: int,
+    plan_id: Id,
     body: ReasonBody,
     session: SessionDep,
     principal: PlanWriter,

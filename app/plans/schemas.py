@@ -12,10 +12,11 @@ from app.plans.drafting import StatementKind
 from app.plans.lifecycle import PlanStatus, StatementStatus, TaskStatus
 from app.plans.recommend import Cluster, Phase, Strategy
 from app.plans.sla import Deadline
+from app.reference.catalog import KNOWN_AGENCY
 
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
 Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
-AgencyCode = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+AgencyCode = Annotated[str, StringConstraints(min_length=1, max_length=64), KNOWN_AGENCY]
 
 PHASE_LABELS: dict[Phase, dict[str, str]] = {
     Phase.kenali: {"id": "Kenali", "en": "Recognise"},

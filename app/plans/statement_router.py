@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from app.concurrency import check_if_match, etag
 from app.db import SessionDep
-from app.deps import NowDep
+from app.deps import Id, NowDep
 from app.issues import service as issues
 from app.issues.router import ExistingIssue
 from app.openapi import problems
@@ -49,7 +49,7 @@ def _answer(
 )
 def create_statement(
     now: NowDep,
-    plan_id: int,
+    plan_id: Id,
     body: StatementCreate,
     session: SessionDep,
     principal: PlanWriter,
@@ -95,7 +95,7 @@ def list_issue_statements(
     responses={**problems(404), 200: {"headers": ETAG_HEADER}},
     response_model=StatementPublic,
 )
-def get_statement(statement_id: int, session: SessionDep, reader: PlanReader, response: Response) -> Response:
+def get_statement(statement_id: Id, session: SessionDep, reader: PlanReader, response: Response) -> Response:
     """Read one statement version."""
     return _answer(response, session, statements.get_statement(session, statement_id, viewer=reader))
 
@@ -107,7 +107,7 @@ def get_statement(statement_id: int, session: SessionDep, reader: PlanReader, re
 )
 def update_statement(
     now: NowDep,
-    statement_id: int,
+    statement_id: Id,
     body: StatementUpdate,
     session: SessionDep,
     principal: PlanWriter,
@@ -126,7 +126,7 @@ _ACTION_RESPONSES = {**problems(403, 404, 409, 412), 200: {"headers": ETAG_HEADE
 
 def _act(
     now: NowDep,
-    statement_id: int,
+    statement_id: Id,
     action: StatementAction,
     session: SessionDep,
     principal: PlanWriter,
@@ -147,7 +147,7 @@ def _act(
 )
 def submit_statement(
     now: NowDep,
-    statement_id: int,
+    statement_id: Id,
     session: SessionDep,
     principal: PlanWriter,
     response: Response,
@@ -162,7 +162,7 @@ def submit_statement(
 )
 def approve_statement(
     now: NowDep,
-    statement_id: int,
+    statement_id: Id,
     session: SessionDep,
     principal: PlanApprover,
     response: Response,
@@ -178,7 +178,7 @@ def approve_statement(
 )
 def reject_statement(
     now: NowDep,
-    statement_id: int,
+    statement_id: Id,
     body: ReasonBody,
     session: SessionDep,
     principal: PlanApprover,

@@ -10,10 +10,9 @@ from fastapi import APIRouter, Query, Request, Response, status
 from app.clock import AwareInstant
 from app.concurrency import check_if_match, etag
 from app.db import SessionDep
-from app.deps import NowDep, SettingsDep
-from app.errors import BadRequest
+from app.deps import Id, NowDep, QueryId, SettingsDep
 from app.openapi import problems
-from app.pagination import CursorCodec, scope_of
+from app.pagination import CursorCodec, PageSize, scope_of
 from app.plans import service, tasks
 from app.plans.deps import (
     ETAG_HEADER,
@@ -50,7 +49,7 @@ def _answer(
 )
 def add_task(
     now: NowDep,
-    plan_id: int,
+    plan_id: Id,
     body: TaskCreate,
     session: SessionDep,
     principal: PlanWriter,
@@ -76,8 +75,8 @@ def task_queue(
     status_: Annotated[TaskStatus | None, Query(alias="status")] = None,
     overdue: Annotated[bool | None, Query(description="`true`: unfinished and past the deadline.")] = None,
     due_before: Annotated[AwareInstant | None, Query(description="Deadline before this instant.")] = None,
-    plan_id: int | None = None,
-    limit: Annotated[int, Query(description="Page size: default 50; above 200 is treated as 200.")] = 50,
+    plan_id: QueryId | None = None,
+    limit: PageSize = 50,
     cursor: Annotated[
         str | None, Query(max_length=1000, description="`next_cursor` of the page before.")
     ] = None,
@@ -86,8 +85,6 @@ def task_queue(
 
     `?agency=bpbd&overdue=true` is what BPBD has let slip. Pages are linked by `next_cursor` and `Link`.
     """
-    if limit < 1:
-        raise BadRequest("limit must be at least 1.", code="INVALID_LIMIT")
     codec: CursorCodec = request.app.state.cursor_codec
     filters = {
         "agency": agency,
@@ -139,7 +136,7 @@ def get_task(
 )
 def update_task(
     now: NowDep,
-    task_id: int,
+    task_id: Id,
     body: TaskUpdate,
     session: SessionDep,
     principal: PlanWriter,

@@ -57,6 +57,9 @@ def known_region(code: str) -> str:
     return code
 
 
+# In a request, an agency code as seeded: the contract lists them, the service answers 422 for any other.
+KNOWN_AGENCY = WithJsonSchema({"type": "string", "enum": sorted(agency_codes()), "maxLength": 64})
+
 # A Kemendagri code of Kalimantan Timur or one of its kabupaten/kota, as seeded; the contract lists them.
 RegionCode = Annotated[
     str,

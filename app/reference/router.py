@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from app.db import SessionDep
 from app.openapi import problems
@@ -38,7 +38,7 @@ def list_agencies(
 
 
 @router.get("/agencies/{code}", responses=problems(404))
-def get_agency(code: str, session: SessionDep) -> AgencyPublic:
+def get_agency(code: Annotated[str, Path(max_length=64)], session: SessionDep) -> AgencyPublic:
     """Read one agency by its code.
 
     Codes are stable lowercase slugs, e.g. `bpbd`, `dinkes` or `diskominfo-bontang`; they appear in API

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -12,6 +11,7 @@ from app import transfer
 from app.auth.deps import require
 from app.auth.models import Scope
 from app.auth.service import Principal
+from app.clock import IsoDate
 from app.db import SessionDep
 from app.deps import NowDep, SettingsDep
 from app.openapi import problems
@@ -61,7 +61,7 @@ def daily_brief(
     settings: SettingsDep,
     now: NowDep,
     day: Annotated[
-        date | None, Query(alias="date", description="A WITA calendar day; default today.")
+        IsoDate | None, Query(alias="date", description="A WITA calendar day; default today.")
     ] = None,
     accept: Annotated[str | None, Header(max_length=500)] = None,
 ) -> Response:

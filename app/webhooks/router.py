@@ -12,10 +12,11 @@ from app.auth.deps import require
 from app.auth.models import Scope
 from app.auth.service import Principal
 from app.db import SessionDep
-from app.deps import NowDep, SettingsDep
-from app.errors import BadRequest, NotFound
+from app.deps import Id, NowDep, SettingsDep
+from app.errors import NotFound
 from app.openapi import problems
 from app.outbound.safety import parse_allow_list
+from app.pagination import PageSize
 from app.webhooks import delivery, service
 from app.webhooks.models import WebhookAttempt, WebhookDelivery
 from app.webhooks.schemas import (
@@ -72,14 +73,14 @@ def list_webhooks(session: SessionDep, principal: Manager, now: NowDep) -> Webho
 
 
 @router.get("/{webhook_id}", responses=problems(404))
-def get_webhook(webhook_id: int, session: SessionDep, principal: Manager, now: NowDep) -> WebhookPublic:
+def get_webhook(webhook_id: Id, session: SessionDep, principal: Manager, now: NowDep) -> WebhookPublic:
     """Read one subscription (never its secret)."""
     return service.public(service.get_subscription(session, principal, webhook_id), now)
 
 
 @router.patch("/{webhook_id}", responses=problems(404, 422))
 def update_webhook(
-    webhook_id: int,
+    webhook_id: Id,
     body: WebhookUpdate,
     session: SessionDep,
     principal: Manager,
@@ -96,14 +97,14 @@ def update_webhook(
 
 
 @router.delete("/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problems(404))
-def delete_webhook(webhook_id: int, session: SessionDep, principal: Manager) -> None:
+def delete_webhook(webhook_id: Id, session: SessionDep, principal: Manager) -> None:
     """Remove the subscription and its delivery log."""
     service.delete(session, principal, service.get_subscription(session, principal, webhook_id))
 
 
 @router.post("/{webhook_id}/rotate-secret", responses=problems(404))
 def rotate_secret(
-    webhook_id: int, session: SessionDep, principal: Manager, settings: SettingsDep, now: NowDep
+    webhook_id: Id, session: SessionDep, principal: Manager, settings: SettingsDep, now: NowDep
 ) -> WebhookCreated:
     """A new signing secret, shown once; the old one keeps signing beside it for
     `SIGAP_WEBHOOK_SECRET_GRACE_HOURS` (24 h) so the receiver can switch without losing a message."""
@@ -113,7 +114,7 @@ def rotate_secret(
 
 
 @router.post("/{webhook_id}/test", status_code=status.HTTP_202_ACCEPTED, responses=problems(404))
-def test_webhook(webhook_id: int, session: SessionDep, principal: Manager, now: NowDep) -> DeliveryPublic:
+def test_webhook(webhook_id: Id, session: SessionDep, principal: Manager, now: NowDep) -> DeliveryPublic:
     """Queue a `webhook.test` message to the subscription now; follow it in the deliveries."""
     sub = service.get_subscription(session, principal, webhook_id)
     return _delivery_public(session, delivery.enqueue_test(session, sub, now))
@@ -123,18 +124,16 @@ def test_webhook(webhook_id: int, session: SessionDep, principal: Manager, now: 
 def list_deliveries(
     request: Request,
     response: Response,
-    webhook_id: int,
+    webhook_id: Id,
     session: SessionDep,
     principal: Manager,
     settings: SettingsDep,
     status_: Annotated[str | None, Query(alias="status", max_length=16)] = None,
     before_id: Annotated[int | None, Query(description="`next_before_id` of the page before.")] = None,
-    limit: Annotated[int, Query(description="Page size: default 50; above 200 is treated as 200.")] = 50,
+    limit: PageSize = 50,
 ) -> DeliveryPage:
     """Deliveries to this subscription, newest first, each with every attempt (time, status code, error)."""
     sub = service.get_subscription(session, principal, webhook_id)
-    if limit < 1:
-        raise BadRequest("limit must be at least 1.", code="INVALID_LIMIT")
     limit = min(limit, settings.page_max)
     query = select(WebhookDelivery).where(col(WebhookDelivery.subscription_id) == sub.id)
     if status_:
@@ -152,7 +151,7 @@ def list_deliveries(
 
 @router.post("/{webhook_id}/deliveries/{delivery_id}/retry", responses=problems(404))
 def retry_delivery(
-    webhook_id: int, delivery_id: int, session: SessionDep, principal: Manager, now: NowDep
+    webhook_id: Id, delivery_id: Id, session: SessionDep, principal: Manager, now: NowDep
 ) -> DeliveryPublic:
     """Send a delivery again now (the same `webhook-id`), with a fresh round of the retry schedule."""
     sub = service.get_subscription(session, principal, webhook_id)

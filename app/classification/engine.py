@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from app.classification import language, rules, scoring
+from app.classification.learn import MAX_MODEL_CHARS
 from app.classification.lexicon import keyword_index, signal_weights
-from app.classification.regions import find_places, region_codes
+from app.classification.regions import region_codes, region_index
 from app.classification.schemas import (
     Classification,
     Document,
@@ -19,7 +21,7 @@ from app.classification.schemas import (
     TopicVerdict,
 )
 from app.classification.taxonomy import TOPICS, Sentiment, Topic
-from app.classification.text import analysis_tokens
+from app.classification.text import CLAUSE_END, mark_negation, tokenize_clauses
 
 RULES_VERSION = "rules-2026.11.1"
 # Long documents are analysed on a prefix: the lead and first paragraphs carry the story, and the cost of a
@@ -49,15 +51,44 @@ def _bounded(doc: Document) -> tuple[str, str, list[Signal]]:
     return title, body, [Signal(name="bounded_prefix", weight=0.0, evidence=[analysed])]
 
 
-def _model_label(
-    model: TextModel, text: str, allowed: type[Sentiment] | type[Topic], task: str
-) -> tuple[str, float, Signal] | None:
-    """The model's label with the signal that records it, or None for a label outside our taxonomy."""
-    label, probability = model.predict([text])[0]
-    if label not in allowed.__members__:
-        return None
-    why = [f"{model.version}: {label}"]
-    return label, probability, Signal(name=f"{task}_model", weight=round(probability, 3), evidence=why)
+def _model_labels(
+    model: TextModel,
+    texts: Sequence[str],
+    tokens: Sequence[tuple[str, ...] | None],
+    allowed: type[Sentiment] | type[Topic],
+    task: str,
+) -> list[tuple[str, float, Signal] | None]:
+    """Per text the model's label with the signal that records it, or None for a label outside our taxonomy.
+
+    Texts whose model tokens the engine already has are predicted together in one pass; a longer text is
+    read by the model itself, up to its own bound.
+    """
+    predicted: list[tuple[str, float] | None] = [None] * len(texts)
+    predict_many = getattr(model, "predict_many", None)
+    predict_tokens = getattr(model, "predict_tokens", None)
+    have = [i for i, words in enumerate(tokens) if words is not None]
+    if have and predict_many is not None:
+        for i, answer in zip(have, predict_many([tokens[i] for i in have]), strict=True):
+            predicted[i] = answer
+    elif predict_tokens is not None:
+        for i in have:
+            predicted[i] = predict_tokens(tokens[i])
+    rest = [i for i, answer in enumerate(predicted) if answer is None]
+    if rest:
+        for i, answer in zip(rest, model.predict([texts[i] for i in rest]), strict=True):
+            predicted[i] = answer
+    out: list[tuple[str, float, Signal] | None] = []
+    for answer in predicted:
+        assert answer is not None
+        label, probability = answer
+        if label not in allowed.__members__:
+            out.append(None)
+            continue
+        why = [f"{model.version}: {label}"]
+        out.append(
+            (label, probability, Signal(name=f"{task}_model", weight=round(probability, 3), evidence=why))
+        )
+    return out
 
 
 def _agencies(topic: Topic, ranked: Sequence[tuple[Topic, float]], found: dict[str, list[str]]) -> list[str]:
@@ -84,29 +115,107 @@ def classify(
     topic_model: TextModel | None = None,
 ) -> Classification:
     """Classify one mention. Deterministic for the same document, ``now`` and models."""
-    now = now or datetime.now(UTC)
-    if now.tzinfo is None:
-        # Sigap keeps UTC everywhere; a naive "now" from a caller means UTC, not the server's zone.
-        now = now.replace(tzinfo=UTC)
+    return classify_many([doc], now=now, sentiment_model=sentiment_model, topic_model=topic_model)[0]
+
+
+@dataclass(slots=True)
+class _Reading:
+    """What the text analysis found in one document, before any model is asked."""
+
+    doc: Document
+    title: str
+    body: str
+    out: list[Signal]
+    tokens: list[str]
+    words: list[str]  # the tokens without negation marks: what a model and the gazetteer read
+    negated: list[int]
+    title_end: int
+    code: str
+    supported: bool
+    model_text: str
+    model_tokens: tuple[str, ...] | None
+
+
+def _read(doc: Document) -> _Reading:
     title, body, out = _bounded(doc)
-    title_tokens = analysis_tokens(title)
-    tokens = title_tokens + analysis_tokens(body)
-    title_end = len(title_tokens)
+    title_words = tokenize_clauses(title)
+    body_words = tokenize_clauses(body)
+    negated: list[int] = []
+    tokens = mark_negation(title_words, negated=negated)
+    title_end = len(tokens)
+    body_negated: list[int] = []
+    tokens += mark_negation(body_words, negated=body_negated)
+    negated += [title_end + position for position in body_negated]
+    negated.sort()
+    # mark_negation only drops clause ends and prefixes NEG_ (no word starts with it), so the plain words are
+    # the clause tokens without their ends. The words a trained model reads (learn.tokens_of) are these:
+    # normalising once serves the rules and both models.
+    words = [*filter(CLAUSE_END.__ne__, title_words), *filter(CLAUSE_END.__ne__, body_words)]
 
     code, supported, language_evidence = language.detect(tokens)
     if not supported:
         out.append(
             Signal(name="language_unsupported", weight=0.0, evidence=[f"language={code}", language_evidence])
         )
+    model_text = f"{title}\n{body}".strip()
+    # Longer texts are cut by the model at its own bound.
+    model_tokens = tuple(words) if len(model_text) <= MAX_MODEL_CHARS else None
+    return _Reading(
+        doc, title, body, out, tokens, words, negated, title_end, code, supported, model_text, model_tokens
+    )
 
+
+def classify_many(
+    docs: Sequence[Document],
+    *,
+    now: datetime | None = None,
+    sentiment_model: TextModel | None = None,
+    topic_model: TextModel | None = None,
+) -> list[Classification]:
+    """Classify mentions together: the same verdicts as :func:`classify` one by one, with each model asked
+    once for all of them."""
+    now = now or datetime.now(UTC)
+    if now.tzinfo is None:
+        # Sigap keeps UTC everywhere; a naive "now" from a caller means UTC, not the server's zone.
+        now = now.replace(tzinfo=UTC)
+    readings = [_read(doc) for doc in docs]
+    asked = [r for r in readings if r.supported]
+    by_model: dict[str, dict[int, tuple[str, float, Signal] | None]] = {"topic": {}, "sentiment": {}}
+    for task, model, allowed in (("topic", topic_model, Topic), ("sentiment", sentiment_model, Sentiment)):
+        if model is not None and asked:
+            answers = _model_labels(
+                model, [r.model_text for r in asked], [r.model_tokens for r in asked], allowed, task
+            )
+            by_model[task] = {id(r): answer for r, answer in zip(asked, answers, strict=True)}
+    return [
+        _verdict(
+            r,
+            now,
+            sentiment_model,
+            topic_model,
+            by_model["sentiment"].get(id(r)),
+            by_model["topic"].get(id(r)),
+        )
+        for r in readings
+    ]
+
+
+def _verdict(
+    reading: _Reading,
+    now: datetime,
+    sentiment_model: TextModel | None,
+    topic_model: TextModel | None,
+    sentiment_answer: tuple[str, float, Signal] | None,
+    topic_answer: tuple[str, float, Signal] | None,
+) -> Classification:
+    doc, out, tokens, title_end = reading.doc, reading.out, reading.tokens, reading.title_end
+    supported = reading.supported
     hits = keyword_index().find(tokens, overlapping=True)
     found = rules.signals(hits)
     weights = signal_weights()
     for name, phrases in found.items():
         out.append(Signal(name=name, weight=weights[name] * min(len(phrases), 3), evidence=phrases[:6]))
     hoax = "hoax" in found
-
-    model_text = f"{title}\n{body}".strip()
     versions = {"sentiment": RULES_VERSION, "topic": RULES_VERSION}
 
     topic_scores = rules.topic(hits, title_end)
@@ -116,28 +225,29 @@ def classify(
         out.append(
             Signal(name=f"topic:{topic.value}", weight=weight, evidence=topic_scores.evidence[topic][:6])
         )
-    if topic_model is not None and supported:
-        predicted = _model_label(topic_model, model_text, Topic, "topic")
-        if predicted is not None:
-            topic, topic_confidence, signal = Topic(predicted[0]), predicted[1], predicted[2]
-            versions["topic"] = topic_model.version
-            out.append(signal)
+    if topic_model is not None and topic_answer is not None:
+        topic, topic_confidence, signal = Topic(topic_answer[0]), topic_answer[1], topic_answer[2]
+        versions["topic"] = topic_model.version
+        out.append(signal)
 
-    rule_sentiment = rules.sentiment(hits, tokens, title_end)
+    rule_sentiment = rules.sentiment(hits, tokens, title_end, reading.negated)
     sentiment, sentiment_score = rule_sentiment.label, rule_sentiment.confidence
     if rule_sentiment.evidence:
         out.append(Signal(name="sentiment", weight=rule_sentiment.polarity, evidence=rule_sentiment.evidence))
-    if sentiment_model is not None and supported:
-        predicted = _model_label(sentiment_model, model_text, Sentiment, "sentiment")
-        if predicted is not None:
-            sentiment, sentiment_score, signal = Sentiment(predicted[0]), predicted[1], predicted[2]
-            versions["sentiment"] = sentiment_model.version
-            out.append(signal)
+    if sentiment_model is not None and sentiment_answer is not None:
+        sentiment, sentiment_score, signal = (
+            Sentiment(sentiment_answer[0]),
+            sentiment_answer[1],
+            sentiment_answer[2],
+        )
+        versions["sentiment"] = sentiment_model.version
+        out.append(signal)
     if not supported:
         sentiment, sentiment_score = Sentiment.neutral, UNSUPPORTED_CONFIDENCE
         topic_confidence = min(topic_confidence, UNSUPPORTED_CONFIDENCE)
 
-    places = find_places(tokens)
+    # Negation does not hide a place: the gazetteer reads the plain words.
+    places = region_index().find(reading.words)
     regions = region_codes(places, doc.region_hints)
     if places:
         out.append(
@@ -195,7 +305,7 @@ def classify(
         cap=scoring.official_cap(official, scoring.cap(level, urgency, evidence)),
         opportunity=opportunity,
         hoax_suspected=hoax,
-        language=Language(code=code, supported=supported),
+        language=Language(code=reading.code, supported=supported),
         signals=out,
         model_version=ModelVersion(rules=RULES_VERSION, **versions),
     )

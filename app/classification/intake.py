@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session
 
-from app.classification.engine import classify
+from app.classification.engine import classify_many
 from app.classification.models import MentionClassification
 from app.classification.registry import ACTIVE_MODELS
 from app.classification.schemas import Classification, Document
@@ -45,14 +45,16 @@ def verdict_row(mention_id: int, verdict: Classification) -> dict[str, Any]:
 def classify_new_mentions(session: Session, mentions: Sequence[NewMention]) -> None:
     models = ACTIVE_MODELS.get(session)
     now = utcnow()
+    # One call for the whole batch: each model scores every mention in one numpy pass (same verdicts as one
+    # classify() per mention, see bench/classify_golden.py).
+    verdicts = classify_many(
+        [document_of(mention.row) for mention in mentions],
+        now=now,
+        sentiment_model=models.get("sentiment"),
+        topic_model=models.get("topic"),
+    )
     rows = []
-    for mention in mentions:
-        verdict = classify(
-            document_of(mention.row),
-            now=now,
-            sentiment_model=models.get("sentiment"),
-            topic_model=models.get("topic"),
-        )
+    for mention, verdict in zip(mentions, verdicts, strict=True):
         row = verdict_row(mention.id, verdict)
         mention.extras["classification"] = verdict
         mention.extras["verdict_json"] = row["verdict"]  # what later steps (clustering) read

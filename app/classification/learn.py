@@ -1,11 +1,13 @@
 """Trainable text classifiers (sentiment, topic or any label set) learned from labelled examples.
 
-Pure module: no FastAPI, no database. ``train`` fits TF-IDF features of the normalised text -- word unigrams
-and bigrams, the ``NEG_`` form of a word after a negator, character 2-5-grams within words -- with a
-class-balanced multinomial logistic regression (scikit-learn). Features are hashed with fixed constants in
-vectorised numpy, and ``TrainedModel`` predicts with numpy alone: intake pays neither scikit-learn's per-call
-validation nor a Python loop per n-gram. Training and prediction share one feature function, so what is
-evaluated is what runs.
+Pure module: no FastAPI, no database. ``train`` turns the normalised text into two blocks of features -- word
+unigrams, bigrams and the ``NEG_`` form of a word after a negator (sublinear tf-idf), and character 2-5-grams
+within words, pooled per word type (see ``_Design``) -- and fits a class-balanced linear SVM on both plus
+complement naive Bayes on the words. Both models are linear, so they fold into one coefficient matrix; how
+much NB weighs and the softmax temperature that turns scores into probabilities are chosen by
+cross-validation on the training data. ``TrainedModel`` predicts with dictionaries and numpy alone: a
+word's char score is computed once, so intake pays neither scikit-learn nor a hash per n-gram. Training and
+prediction share one feature function, so what is evaluated is what runs.
 
 Artifacts are ``numpy.savez`` archives (arrays and one JSON header) read with ``allow_pickle=False``: loading
 a model cannot execute code, whoever wrote the bytes.
@@ -17,13 +19,13 @@ import hashlib
 import io
 import json
 import math
-import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from functools import cache, lru_cache
-from typing import Any, TypedDict
+from functools import lru_cache
+from itertools import chain, pairwise, repeat
+from typing import Any, TypedDict, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -31,43 +33,45 @@ import numpy.typing as npt
 from app.classification.text import NEGATORS, normalise
 
 FORMAT = "sigap-text-model"
-FORMAT_VERSION = 1
+# 2: vocabulary features and an SVM + NB ensemble (version 1 hashed features into a logistic regression).
+FORMAT_VERSION = 2
 # Models see a bounded prefix, as the rule engine does: the lead carries the story, and a 100 KB paste must
 # not cost a hundred times more than a post.
 MAX_MODEL_CHARS = 5_000
-_MAX_BYTES = 4 * MAX_MODEL_CHARS
 MIN_EXAMPLES = 6
 # Per label; below it no stratified hold-out can hold every label.
 MIN_PER_LABEL_FOR_HOLDOUT = 2
 
 _F64 = npt.NDArray[np.float64]
-_I32 = npt.NDArray[np.int32]
-_U64 = npt.NDArray[np.uint64]
-_Index = npt.NDArray[np.intp]
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Feature and model hyper-parameters, chosen on SmSA valid, IndoLEM dev and SIB-200 dev (never a test
-    split); ``bench/classify_eval.py --tune`` reprints the comparison."""
+    """Feature and model hyper-parameters, chosen on SmSA valid and on SIB-200 train (5-fold CV) and dev
+    (never a test split); ``bench/classify_eval.py --tune`` reprints the comparison."""
 
     word_max_n: int = 2
     negation_window: int = 1
     char_min_n: int = 2
     char_max_n: int = 5
-    hash_bits: int = 21
     min_df: int = 1
-    c: float = 10.0
+    c: float = 1.0  # LinearSVC
     balanced: bool = True
-    max_iter: int = 2_000
+    nb_alpha: float = 0.3  # ComplementNB smoothing
+    # Candidate weights of the NB scores against the SVM's; train picks one by cross-validation.
+    nb_weights: tuple[float, ...] = (0.0, 1.0, 2.0)
+    cv_folds: int = 3
+    max_iter: int = 5_000
 
     def __post_init__(self) -> None:
-        if not 2 <= self.char_min_n <= self.char_max_n:
-            raise ValueError("character n-grams need 2 <= char_min_n <= char_max_n")
+        if not 1 <= self.char_min_n <= self.char_max_n:
+            raise ValueError("character n-grams need 1 <= char_min_n <= char_max_n")
         if not 1 <= self.word_max_n <= 2:
             raise ValueError("word_max_n must be 1 or 2")
-        if not 10 <= self.hash_bits <= 26:
-            raise ValueError("hash_bits must be between 10 and 26")
+        if not self.nb_weights:
+            raise ValueError("nb_weights needs at least one candidate")
+        if self.cv_folds < 2:
+            raise ValueError("cv_folds must be at least 2")
 
 
 class ClassMetrics(TypedDict):
@@ -100,145 +104,52 @@ class TrainingReport:
         return asdict(self)
 
 
-@lru_cache(maxsize=8)
-def _normalised(text: str) -> str:
+@lru_cache(maxsize=16)
+def _tokens(text: str) -> tuple[str, ...]:
     # The engine asks the sentiment and the topic model about the same text, one after the other.
-    return normalise(text[:MAX_MODEL_CHARS])
+    return tuple(normalise(text[:MAX_MODEL_CHARS]).split())
+
+
+def tokens_of(text: str) -> tuple[str, ...]:
+    """The words a model reads: :func:`normalise` of the first :data:`MAX_MODEL_CHARS` characters."""
+    return _tokens(text)
 
 
 # "kurang enak" reads as "tidak enak" in reviews and complaints (+0.02 macro-F1 on IndoLEM dev).
 _NEGATORS = NEGATORS | {"kurang"}
-
-# Polynomial hashes of UTF-8 bytes modulo 2**64 (uint64 arithmetic wraps), then multiplicative hashing to the
-# top bits. Fixed constants: a bucket must mean the same n-gram in every process, and Python's str hash is
-# salted per process. Salts keep kinds apart: the word "ab" and the character bigram "ab" differ.
-_BASE = 0x100000001B3
-_UNIGRAM = np.uint64(0x9E3779B97F4A7C15)
-_BIGRAM = np.uint64(0xC2B2AE3D27D4EB4F)
-_NEGATED = np.uint64(0x165667B19E3779F9)
-_CHAR = np.uint64(0x27D4EB2F165667C5)
-_MIX = np.uint64(0xFF51AFD7ED558CCD)
-_SPACE = 32
-_ONE = np.int32(1)
+_NEG = "NEG_"
+# Words first met at prediction time keep their computed char score; bounded so a stream of typos cannot grow
+# a process without limit.
+_UNSEEN_CACHE_MAX = 50_000
 
 
-@cache
-def _powers() -> tuple[_U64, _U64]:
-    """BASE**i and BASE**-i modulo 2**64, for every byte position of a bounded text."""
-    n = _MAX_BYTES + 3
-    powers = np.ones(n, dtype=np.uint64)
-    inverses = np.ones(n, dtype=np.uint64)
-    powers[1:] = np.cumprod(np.full(n - 1, _BASE, dtype=np.uint64))
-    inverses[1:] = np.cumprod(np.full(n - 1, pow(_BASE, -1, 1 << 64), dtype=np.uint64))
-    return powers, inverses
+def _word_features(tokens: Sequence[str], settings: Settings) -> list[str]:
+    """Unigrams, bigrams (``word_max_n`` 2) and the ``NEG_`` form of the words a negator governs."""
+    return [*tokens, *_pair_features(tokens, settings)]
 
 
-def _prefix_sums(raw: bytes) -> _U64:
-    codes = np.frombuffer(raw, dtype=np.uint8).astype(np.uint64)
-    prefix = np.zeros(len(raw) + 1, dtype=np.uint64)
-    np.cumsum(codes * _powers()[1][: len(raw)], out=prefix[1:])
-    return prefix
+def _pair_features(tokens: Sequence[str], settings: Settings) -> list[str]:
+    """The word features other than unigrams: bigrams and ``NEG_`` words.
 
-
-def _span_hashes(prefix: _U64, start: _Index, end: _Index) -> _U64:
-    # Hash of bytes [start, end) = sum of c[j] * BASE**(end-1-j), the same wherever the span lies.
-    result: _U64 = (prefix.take(end) - prefix.take(start)) * _powers()[0].take(end - 1)
-    return result
-
-
-@cache
-def _negator_hashes() -> _U64:
-    hashes = []
-    for word in _NEGATORS:
-        raw = word.encode()
-        whole = np.array([0, len(raw)], dtype=np.intp)
-        hashes.append(_span_hashes(_prefix_sums(raw), whole[:1], whole[1:])[0])
-    return np.sort(np.array(hashes, dtype=np.uint64))
-
-
-@dataclass(frozen=True)
-class _Windows:
-    """Every byte window of min_n..max_n bytes in a bounded text, ordered by where it ends, so the windows of
-    a text of ``length`` bytes are the first ``fit[length]``; with what each needs besides the text."""
-
-    start: _Index
-    end: _Index
-    last_interior: _Index  # end - 2: the window is within one word if no space lies in (start, end - 1)
-    end_power: _U64  # BASE**(end - 1)
-    salt: _U64  # per n-gram length
-    fit: _Index
-
-
-@cache
-def _windows(min_n: int, max_n: int) -> _Windows:
-    ends = np.arange(_MAX_BYTES + 1, dtype=np.intp)
-    lengths = np.arange(min_n, max_n + 1, dtype=np.intp)
-    start = (ends[:, None] - lengths[None, :]).ravel()
-    n = np.broadcast_to(lengths, (len(ends), len(lengths))).ravel()
-    end = start + n
-    keep = start >= 0
-    start, end, n = start[keep], end[keep], n[keep]
-    return _Windows(
-        start=start,
-        end=end,
-        last_interior=end - 2,
-        end_power=_powers()[0][end - 1],
-        salt=_CHAR * n.astype(np.uint64),
-        fit=np.searchsorted(end, ends, side="right"),
-    )
-
-
-@lru_cache(maxsize=8)
-def _buckets(norm: str, settings: Settings) -> tuple[_U64, _U64]:
-    """Hash buckets of one normalised text's word features and of its character n-grams.
-
-    Word features: unigrams, bigrams (``word_max_n`` 2) and the ``NEG_`` form of the words a negator governs.
-    Character n-grams lie within one word and its bounding spaces, as scikit-learn's ``char_wb``. All of it is
-    vectorised over the bytes: no Python loop runs per word or n-gram.
+    "tidak enak", "belum enak", "gak enak" share one NEG_enak. Narrower on purpose than the rule engine's
+    mark_negation: a learned model takes from the data what a negated word means (window 1 scored best on
+    SmSA valid and IndoLEM dev).
     """
-    raw = f" {norm} ".encode()[:_MAX_BYTES]
-    length = len(raw)
-    prefix = _prefix_sums(raw)
-    shift = np.uint64(64 - settings.hash_bits)
-    is_space = np.frombuffer(raw, dtype=np.uint8) == _SPACE
+    out = [f"{a} {b}" for a, b in pairwise(tokens)] if settings.word_max_n >= 2 else []
+    for step in range(1, settings.negation_window + 1):
+        out += [_NEG + b for a, b in zip(tokens, tokens[step:], strict=False) if a in _NEGATORS]
+    return out
 
-    spaces = np.flatnonzero(is_space)
-    word_parts: list[_U64] = []
-    if len(spaces) >= 2:
-        starts, ends = spaces[:-1] + 1, spaces[1:]
-        unigrams = _span_hashes(prefix, starts, ends)
-        word_parts.append(unigrams + _UNIGRAM)
-        if settings.word_max_n >= 2:
-            word_parts.append(_span_hashes(prefix, starts[:-1], ends[1:]) + _BIGRAM)
-        if settings.negation_window:
-            # "tidak enak", "belum enak", "gak enak" share one NEG_enak. Narrower on purpose than the rule
-            # engine's mark_negation, whose news-oriented scope skips "tidak pernah mengeluh": a learned model
-            # takes from the data what a negated word means. Window 1 scored best on SmSA valid and IndoLEM
-            # dev (2-4 words and mark_negation's scope scored lower).
-            negators = _negator_hashes()
-            found = negators.take(np.searchsorted(negators, unigrams), mode="clip") == unigrams
-            governed = np.flatnonzero(found)
-            for step in range(1, settings.negation_window + 1):
-                target = governed + step
-                word_parts.append(unigrams.take(target[target < len(unigrams)]) ^ _NEGATED)
-    words = (np.concatenate(word_parts) * _MIX) >> shift if word_parts else np.empty(0, dtype=np.uint64)
 
-    windows = _windows(settings.char_min_n, settings.char_max_n)
-    count = windows.fit[length]
-    start, end = windows.start[:count], windows.end[:count]
-    spaces_up_to = np.cumsum(is_space)
-    # An n-gram may begin or end at a space but not contain one: it never spans two words.
-    inside = np.flatnonzero(spaces_up_to.take(windows.last_interior[:count]) == spaces_up_to.take(start))
-    # Only n-grams within a word are hashed and looked up: each look-up in a model's 2**hash_bits table is
-    # a likely cache miss, and about a fifth of the windows span a space.
-    start, end = start.take(inside), end.take(inside)
-    power, salt = windows.end_power.take(inside), windows.salt.take(inside)
-    hashes = (prefix.take(end) - prefix.take(start)) * power + salt
-    chars: _U64 = (hashes * _MIX) >> shift
-    # Cached (a sentiment and a topic model with the same settings read the same buckets): never mutated.
-    for array in (words, chars):
-        array.setflags(write=False)
-    return words, chars
+def _char_ngrams(word: str, settings: Settings) -> set[str]:
+    """Character n-grams of `` word `` (within the word and its bounding spaces, like ``char_wb``)."""
+    padded = f" {word} "
+    size = len(padded)
+    return {
+        padded[i : i + n]
+        for n in range(settings.char_min_n, min(settings.char_max_n, size) + 1)
+        for i in range(size - n + 1)
+    }
 
 
 def _idf(df: npt.NDArray[np.int64], n_docs: int) -> _F64:
@@ -247,117 +158,198 @@ def _idf(df: npt.NDArray[np.int64], n_docs: int) -> _F64:
     return result
 
 
-def _lookup(buckets: _U64, first_column: int, bits: int) -> _I32:
-    table = np.full(1 << bits, -1, dtype=np.int32)
-    table[buckets] = np.arange(first_column, first_column + len(buckets), dtype=np.int32)
-    return table
+def _blob(strings: Sequence[str]) -> npt.NDArray[np.uint8]:
+    # Features never contain a line break (normalise splits on whitespace): one UTF-8 array, no pickle.
+    return np.frombuffer("\n".join(strings).encode(), dtype=np.uint8)
 
 
-@dataclass(frozen=True)
-class _Features:
-    """The fitted vocabulary: kept word and char buckets (columns in that order) and their idf."""
+def _unblob(array: npt.NDArray[Any]) -> list[str]:
+    text = array.tobytes().decode()
+    return text.split("\n") if text else []
 
-    settings: Settings
-    word_buckets: _U64
-    char_buckets: _U64
-    idf: _F64
-    word_table: _I32
-    char_table: _I32
 
-    @classmethod
-    def build(cls, settings: Settings, word_buckets: _U64, char_buckets: _U64, idf: _F64) -> _Features:
-        bits = settings.hash_bits
-        word_table = _lookup(word_buckets, 0, bits)
-        char_table = _lookup(char_buckets, len(word_buckets), bits)
-        return cls(settings, word_buckets, char_buckets, idf, word_table, char_table)
+@dataclass
+class _Design:
+    """What training learns about the text before any label: vocabularies, idf and the feature matrix.
 
-    @classmethod
-    def fit(cls, norms: Sequence[str], settings: Settings) -> _Features:
-        word_sets: list[_U64] = []
-        char_sets: list[_U64] = []
-        for norm in norms:
-            words, chars = _buckets(norm, settings)
-            word_sets.append(np.unique(words))
-            char_sets.append(np.unique(chars))
-        kept: list[_U64] = []
-        dfs: list[npt.NDArray[np.int64]] = []
-        for sets in (word_sets, char_sets):
-            buckets, df = np.unique(np.concatenate(sets), return_counts=True)
-            keep = df >= settings.min_df
-            kept.append(buckets[keep])
-            dfs.append(df[keep])
-        return cls.build(settings, kept[0], kept[1], _idf(np.concatenate(dfs), len(norms)))
+    Columns are the word features, then the character n-grams. A document's word block is sublinear tf-idf
+    of unigrams, bigrams and ``NEG_`` words, of unit length. Its char block is built from word types: each
+    type is the unit-length idf vector of its char n-grams, and the block is their sum weighted by the type's
+    sublinear count, divided by the length of those weights. So a document's char score is a weighted mean of
+    per-word scores, computed once per word and cached, where hashing every n-gram of every text cost most of
+    prediction's time (``bench/classify_eval.py``).
+    """
 
-    @property
-    def n_features(self) -> int:
-        return len(self.word_buckets) + len(self.char_buckets)
+    words: list[str]
+    word_idf: _F64
+    ngrams: list[str]
+    ngram_idf: _F64
+    types: list[str]
+    type_ngrams: Any  # csr (types x ngrams), rows of unit length
+    matrix: Any  # csr (docs x features)
 
-    def vector(self, norm: str) -> tuple[_Index, _F64]:
-        """Column ids and values of one normalised text: sublinear tf-idf, the word block and the char block
-        each of unit length (as a FeatureUnion of two TfidfVectorizers).
 
-        A column occurs once per occurrence of its feature, each carrying 1/count of the feature's value: sums
-        (a dot product, a CSR matrix) come out right without sorting the columns, which cost more than all the
-        rest of the arithmetic.
-        """
-        cols, occurrences, split = self.columns(norm)
-        return cols, self.shares(occurrences, self.idf.take(cols), split)
+def _design(docs: Sequence[Sequence[str]], settings: Settings) -> _Design:
+    from scipy.sparse import csr_matrix, diags, hstack
 
-    def columns(self, norm: str) -> tuple[_Index, _I32, int]:
-        """The columns of :meth:`vector`, how often each occurs in the text, where the char block starts."""
-        words, chars = _buckets(norm, self.settings)
-        word_cols = self.word_table.take(words)
-        char_cols = self.char_table.take(chars)
-        word_cols = word_cols[word_cols >= 0]
-        char_cols = char_cols[char_cols >= 0]
-        cols = np.concatenate((word_cols, char_cols)).astype(np.intp)
-        counts = self._scratch()
-        np.add.at(counts, cols, _ONE)  # an int32 increment: a Python int would take ufunc.at's slow path
-        occurrences = counts.take(cols)
-        counts[cols] = 0
-        return cols, occurrences, len(word_cols)
+    n_docs = len(docs)
+    counts = [Counter(_word_features(tokens, settings)) for tokens in docs]
+    df: Counter[str] = Counter()
+    for c in counts:
+        df.update(c.keys())
+    words = sorted(f for f, n in df.items() if n >= settings.min_df)
+    word_index = {w: i for i, w in enumerate(words)}
+    word_idf = _idf(np.array([df[w] for w in words], dtype=np.int64), n_docs)
+    rows, cols, vals = [], [], []
+    for r, c in enumerate(counts):
+        ids = [word_index[f] for f in c if f in word_index]
+        if not ids:
+            continue
+        v = (1.0 + np.log(np.array([c[words[i]] for i in ids], dtype=np.float64))) * word_idf[ids]
+        rows.extend([r] * len(ids))
+        cols.extend(ids)
+        vals.extend((v / np.sqrt(v @ v)).tolist())
+    word_block = csr_matrix((vals, (rows, cols)), shape=(n_docs, len(words)))
 
-    @staticmethod
-    def shares(occurrences: _I32, idf: _F64, split: int) -> _F64:
-        """The values of :meth:`vector`, given the ``idf`` of each of its columns."""
-        values = (1.0 + np.log(occurrences)) * idf
-        share: _F64 = values / occurrences
-        for block, block_share in ((values[:split], share[:split]), (values[split:], share[split:])):
-            norm2 = float(block @ block_share)  # sum over distinct features of value**2
-            if norm2:
-                block_share /= math.sqrt(norm2)
-        return share
+    types = sorted({t for tokens in docs for t in tokens})
+    type_index = {t: i for i, t in enumerate(types)}
+    grams_of = [_char_ngrams(t, settings) for t in types]
+    ngrams = sorted(set().union(*grams_of)) if grams_of else []
+    ngram_index = {g: i for i, g in enumerate(ngrams)}
+    ids_of = [np.array(sorted(ngram_index[g] for g in grams), dtype=np.intp) for grams in grams_of]
+    ngram_df = np.zeros(len(ngrams), dtype=np.int64)
+    doc_types = [Counter(tokens) for tokens in docs]
+    for c in doc_types:
+        if c:
+            ngram_df[np.unique(np.concatenate([ids_of[type_index[t]] for t in c]))] += 1
+    ngram_idf = _idf(ngram_df, n_docs)
+    t_rows, t_cols, t_vals = [], [], []
+    for i, type_ids in enumerate(ids_of):
+        weights = ngram_idf[type_ids]
+        t_rows.extend([i] * len(type_ids))
+        t_cols.extend(type_ids.tolist())
+        t_vals.extend((weights / np.sqrt(weights @ weights)).tolist())
+    type_ngrams = csr_matrix((t_vals, (t_rows, t_cols)), shape=(len(types), len(ngrams)))
+    rows, cols, vals = [], [], []
+    scale = np.zeros(n_docs)
+    for r, c in enumerate(doc_types):
+        a = 1.0 + np.log(np.fromiter(c.values(), dtype=np.float64, count=len(c)))
+        rows.extend([r] * len(c))
+        cols.extend(type_index[t] for t in c)
+        vals.extend(a.tolist())
+        scale[r] = 1.0 / np.sqrt(a @ a) if len(c) else 0.0
+    doc_type = csr_matrix((vals, (rows, cols)), shape=(n_docs, len(types)))
+    char_block = diags(scale) @ doc_type @ type_ngrams
+    matrix = hstack([word_block, char_block]).tocsr()
+    return _Design(words, word_idf, ngrams, ngram_idf, types, type_ngrams, matrix)
 
-    def _scratch(self) -> _I32:
-        # A zeroed count per column, one array per thread (intake may predict from several threads). int32
-        # halves the memory the scattered increments touch; a bounded text's counts stay far below 2**31.
-        local = self.__dict__.get("_local")
-        if local is None:
-            local = threading.local()
-            object.__setattr__(self, "_local", local)
-        counts: _I32 | None = getattr(local, "counts", None)
-        if counts is None:
-            counts = np.zeros(self.n_features, dtype=np.int32)
-            local.counts = counts
-        return counts
 
-    def matrix(self, norms: Sequence[str]) -> Any:
-        from scipy.sparse import csr_matrix
+@dataclass
+class _Linear:
+    """A linear SVM on all features and complement naive Bayes on the word block, not yet combined."""
 
-        indptr = [0]
-        cols: list[_Index] = []
-        vals: list[_F64] = []
-        for norm in norms:
-            c, v = self.vector(norm)
-            cols.append(c)
-            vals.append(v)
-            indptr.append(indptr[-1] + len(c))
-        matrix = csr_matrix(
-            (np.concatenate(vals), np.concatenate(cols), np.array(indptr)),
-            shape=(len(norms), self.n_features),
-        )
-        matrix.sum_duplicates()  # one entry per feature: the shares add up to its value
-        return matrix
+    svm_coef: _F64  # (features, labels)
+    intercept: _F64
+    classes: list[str]
+    nb_coef: _F64  # (features, labels): NB log-probabilities centred per feature, zero on char columns
+    nb_scale: float  # the NB part's scores, in units of the SVM's
+
+    def coef(self, nb_weight: float) -> _F64:
+        """Both models are linear in the features, so their weighted sum is one coefficient matrix: the
+        ensemble costs nothing at prediction."""
+        if not nb_weight or not self.nb_scale:
+            return self.svm_coef
+        result: _F64 = self.svm_coef + nb_weight * self.nb_scale * self.nb_coef
+        return result
+
+
+def _linear(matrix: Any, n_words: int, labels: Sequence[str], settings: Settings) -> _Linear:
+    """Fit both models; NB scores are centred per text and scaled to the SVM's spread on the training data."""
+    from sklearn.naive_bayes import ComplementNB
+    from sklearn.svm import LinearSVC
+
+    y = list(labels)
+    svm = LinearSVC(
+        C=settings.c,
+        class_weight="balanced" if settings.balanced else None,
+        max_iter=settings.max_iter,
+        random_state=0,
+    ).fit(matrix, y)
+    classes = [str(c) for c in svm.classes_]
+    coef = np.asarray(svm.coef_, dtype=np.float64).T
+    intercept = np.asarray(svm.intercept_, dtype=np.float64)
+    if len(classes) == 2:
+        # Binary LinearSVC scores the second class only; (-z/2, z/2) has the same argmax and spread.
+        coef = np.hstack((-coef / 2, coef / 2))
+        intercept = np.concatenate((-intercept / 2, intercept / 2))
+    nb_coef = np.zeros_like(coef)
+    nb_scale = 0.0
+    if n_words and any(w for w in settings.nb_weights):
+        words = matrix[:, :n_words]
+        nb = ComplementNB(alpha=settings.nb_alpha).fit(words, y)
+        log_prob = np.asarray(nb.feature_log_prob_, dtype=np.float64).T  # (words, labels)
+        nb_coef[:n_words] = log_prob - log_prob.mean(axis=1, keepdims=True)
+        spread = float(np.std(matrix @ nb_coef))
+        nb_scale = float(np.std(matrix @ coef + intercept)) / spread if spread else 0.0
+    return _Linear(coef, intercept, classes, nb_coef, nb_scale)
+
+
+def _select(design: _Design, labels: Sequence[str], settings: Settings, seed: int) -> tuple[float, float]:
+    """The NB weight (macro-F1) and the softmax temperature (log-loss), by cross-validation on training data.
+
+    Returns (first candidate weight, 1.0) when a label has too few examples to cross-validate.
+    """
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import StratifiedKFold
+
+    candidates = settings.nb_weights
+    y = np.array(labels)
+    if min(Counter(labels).values()) < settings.cv_folds:
+        return candidates[0], 1.0
+    folds = StratifiedKFold(settings.cv_folds, shuffle=True, random_state=seed).split(design.matrix, y)
+    n_words = len(design.words)
+    classes: list[str] = sorted(set(labels))
+    scores: dict[float, _F64] = {w: np.zeros((len(y), len(classes))) for w in candidates}
+    for fit_rows, held_rows in folds:
+        # The vocabulary is the full training set's: idf leaks a little across folds, labels do not.
+        linear = _linear(design.matrix[fit_rows], n_words, y[fit_rows].tolist(), settings)
+        held = design.matrix[held_rows]
+        for weight in candidates:
+            scores[weight][held_rows] = held @ linear.coef(weight) + linear.intercept
+    best = max(
+        candidates,
+        key=lambda w: (f1_score(y, np.array(classes)[scores[w].argmax(axis=1)], average="macro"), -w),
+    )
+    chosen = scores[best]
+    gold = np.searchsorted(classes, y)
+    losses = []
+    temperatures = np.geomspace(0.1, 100.0, 61)
+    for t in temperatures:
+        z = chosen * t
+        z = z - z.max(axis=1, keepdims=True)
+        log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        losses.append(-float(log_p[np.arange(len(y)), gold].mean()))
+    return best, float(temperatures[int(np.argmin(losses))])
+
+
+def _per_doc(doc: npt.NDArray[np.int64], column: npt.NDArray[Any], n_columns: int) -> tuple[Any, Any, Any]:
+    """(text, column, count) of each distinct column per text, ordered by text, then column."""
+    keys, counts = np.unique(doc * n_columns + column, return_counts=True)
+    return keys // n_columns, keys % n_columns, counts
+
+
+def _add_normalised(total: _F64, doc: npt.NDArray[Any], weights: _F64, rows: _F64) -> None:
+    """Add to each text's row of ``total`` the sum of its ``weights * rows`` over the length of its weights.
+
+    ``doc`` is ascending; every text's sum runs over its own entries in order, so it does not depend on the
+    other texts of the batch.
+    """
+    if not len(doc):
+        return
+    starts = np.flatnonzero(np.concatenate(([True], doc[1:] != doc[:-1])))
+    sums = np.add.reduceat(weights[:, None] * rows, starts, axis=0)
+    norms = np.sqrt(np.add.reduceat(weights * weights, starts))
+    total[doc[starts]] += sums / norms[:, None]
 
 
 class TrainedModel:
@@ -368,46 +360,182 @@ class TrainedModel:
         *,
         task: str,
         labels: Sequence[str],
-        features: _Features,
-        coef: _F64,
+        settings: Settings,
+        words: Sequence[str],
+        word_rows: _F64,
+        ngrams: Sequence[str],
+        ngram_rows: _F64,
+        types: Sequence[str],
+        type_scores: _F64,
         intercept: _F64,
+        temperature: float,
+        nb_weight: float,
         trained_at: datetime,
         version: str | None = None,
     ) -> None:
         self.task = task
         self.labels: tuple[str, ...] = tuple(labels)
+        self.settings = settings
         self.trained_at = trained_at
-        self._features = features
-        self._coef = np.ascontiguousarray(coef, dtype=np.float64)  # (n_features, n_labels)
-        # Per column, its idf and its coefficient for each label side by side: the columns of a text are
-        # scattered over the vocabulary, and one gathered row is one cache miss where separate idf and
-        # per-label arrays cost one miss each (most of prediction's time on a busy core).
-        self._by_column = np.ascontiguousarray(np.column_stack((features.idf, self._coef)))
+        self.temperature = float(temperature)
+        self.nb_weight = float(nb_weight)
+        self._words = list(words)
+        self._ngrams = list(ngrams)
+        self._types = list(types)
+        # Per column its idf and its coefficient for each label side by side: one gathered row per feature.
+        self._word_rows = np.ascontiguousarray(word_rows, dtype=np.float64)  # (words, 1 + labels)
+        self._ngram_rows = np.ascontiguousarray(ngram_rows, dtype=np.float64)  # (ngrams, 1 + labels)
+        self._type_scores = np.ascontiguousarray(type_scores, dtype=np.float64)  # (types, labels)
         self._intercept = np.asarray(intercept, dtype=np.float64)
+        self._ngram_index = {g: i for i, g in enumerate(self._ngrams)}
+        self._type_index = {t: i for i, t in enumerate(self._types)}
+        # Every word feature is made of training word types, so a text's features are found from one dict
+        # look-up per token and numpy: a type's unigram and NEG_ columns (-1: none), and bigrams by the code
+        # first * n_types + second in a sorted array. Looking up freshly built bigram strings in a dict of a
+        # few hundred thousand cost more than all the rest of prediction.
+        n_types = len(self._types)
+        self._type_word = np.full(n_types, -1, dtype=np.intp)
+        self._type_neg = np.full(n_types, -1, dtype=np.intp)
+        codes: list[int] = []
+        code_cols: list[int] = []
+        for column, feature in enumerate(self._words):
+            if " " in feature:
+                first, second = feature.split(" ")
+                codes.append(self._type_index[first] * n_types + self._type_index[second])
+                code_cols.append(column)
+            elif feature.startswith(_NEG):
+                self._type_neg[self._type_index[feature[len(_NEG) :]]] = column
+            else:
+                self._type_word[self._type_index[feature]] = column
+        order = np.argsort(np.array(codes, dtype=np.int64), kind="stable")
+        self._bigram_codes = np.array(codes, dtype=np.int64)[order]
+        self._bigram_cols = np.array(code_cols, dtype=np.intp)[order]
+        self._unseen: dict[str, _F64] = {}
+        self._zero = np.zeros(len(self.labels))
         self.version: str = (
             version or f"{task}-{trained_at.astimezone(UTC):%Y%m%dT%H%M%SZ}-{self.digest()[:8]}"
         )
 
+    def _type_score(self, word: str) -> _F64:
+        """Char-block score of a word the training data did not contain (cached)."""
+        found = self._unseen.get(word)
+        if found is not None:
+            return found
+        get = self._ngram_index.get
+        ids = [i for i in map(get, _char_ngrams(word, self.settings)) if i is not None]
+        score = self._zero
+        if ids:
+            rows = self._ngram_rows.take(sorted(ids), axis=0)
+            idf = rows[:, 0]
+            score = (idf @ rows[:, 1:]) / math.sqrt(float(idf @ idf))
+        if len(self._unseen) >= _UNSEEN_CACHE_MAX:
+            self._unseen = {}
+        self._unseen[word] = score
+        return score
+
+    def scores(self, tokens: Sequence[str]) -> _F64:
+        """Decision score of each of :attr:`labels` for one text's tokens (:func:`tokens_of`)."""
+        result: _F64 = self.scores_many([tokens])[0]
+        return result
+
+    def scores_many(self, docs: Sequence[Sequence[str]]) -> _F64:
+        """Decision scores, one row per text's tokens and one column per label.
+
+        All texts go through numpy together: a call costs a few dozen numpy operations however many texts
+        it scores, where one text per call paid them per text. Each text's sums run over its own features
+        only, in a fixed order, so a text scores the same alone or in any batch.
+        """
+        n_docs = len(docs)
+        total: _F64 = np.tile(self._intercept, (n_docs, 1))
+        lengths = np.fromiter(map(len, docs), dtype=np.intp, count=n_docs)
+        n_tokens = int(lengths.sum())
+        if not n_tokens:
+            return total
+        settings = self.settings
+        tokens = list(chain.from_iterable(docs))
+        ids = np.fromiter(map(self._type_index.get, tokens, repeat(-1)), dtype=np.int64, count=n_tokens)
+        doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+        known = ids >= 0
+        n_types = len(self._types)
+        n_features = len(self._words)
+        # Word types per text, ascending: the unigram features and the char block's known words.
+        type_keys, type_counts = np.unique(doc_of[known] * n_types + ids[known], return_counts=True)
+        type_doc, type_rows = type_keys // n_types, type_keys % n_types
+        unigrams = self._type_word.take(type_rows)
+        has_unigram = unigrams >= 0
+        blocks = [(type_doc[has_unigram], unigrams[has_unigram], type_counts[has_unigram])]
+        if settings.word_max_n >= 2 and len(self._bigram_codes) and n_tokens > 1:
+            pair = known[:-1] & known[1:] & (doc_of[:-1] == doc_of[1:])
+            codes = ids[:-1][pair] * n_types + ids[1:][pair]
+            at = np.minimum(np.searchsorted(self._bigram_codes, codes), len(self._bigram_codes) - 1)
+            found = self._bigram_codes.take(at) == codes
+            blocks.append(_per_doc(doc_of[:-1][pair][found], self._bigram_cols.take(at[found]), n_features))
+        if settings.negation_window:
+            negator = np.fromiter(map(_NEGATORS.__contains__, tokens), dtype=bool, count=n_tokens)
+            if negator.any():
+                neg_docs, neg_cols = [], []
+                for step in range(1, settings.negation_window + 1):
+                    governs = negator[:-step] & (doc_of[:-step] == doc_of[step:])
+                    targets = ids[step:][governs]
+                    column = self._type_neg.take(np.maximum(targets, 0))
+                    keep = (targets >= 0) & (column >= 0)
+                    neg_docs.append(doc_of[step:][governs][keep])
+                    neg_cols.append(column[keep])
+                blocks.append(_per_doc(np.concatenate(neg_docs), np.concatenate(neg_cols), n_features))
+        # Each text's features: its unigrams, then bigrams, then NEG_ words, each ascending.
+        feature_doc = np.concatenate([block[0] for block in blocks])
+        order = np.argsort(feature_doc, kind="stable")
+        columns = np.concatenate([block[1] for block in blocks])[order]
+        counts = np.concatenate([block[2] for block in blocks])[order]
+        rows = self._word_rows.take(columns, axis=0)
+        values = (1.0 + np.log(counts)) * rows[:, 0]
+        _add_normalised(total, feature_doc[order], values, rows[:, 1:])
+
+        # The char block: known word types ascending, then unseen words in order of first appearance.
+        char_doc = type_doc
+        weights = cast(_F64, 1.0 + np.log(type_counts))
+        per_type: _F64 = self._type_scores.take(type_rows, axis=0)
+        if not known.all():
+            unknown = np.flatnonzero(~known)
+            unseen = Counter(zip(doc_of.take(unknown).tolist(), [tokens[i] for i in unknown], strict=True))
+            char_doc = np.concatenate((char_doc, np.fromiter((d for d, _ in unseen), dtype=np.int64)))
+            weights = np.concatenate((weights, 1.0 + np.log(np.fromiter(unseen.values(), dtype=np.float64))))
+            per_type = np.vstack((per_type, [self._type_score(word) for _, word in unseen]))
+            order = np.argsort(char_doc, kind="stable")
+            char_doc, weights, per_type = char_doc[order], weights[order], per_type[order]
+        _add_normalised(total, char_doc, weights, per_type)
+        return total
+
     def probabilities(self, text: str) -> _F64:
         """Probability of each of :attr:`labels` for one text."""
-        features = self._features
-        cols, occurrences, split = features.columns(_normalised(text))
-        rows = self._by_column.take(cols, axis=0)
-        vals = features.shares(occurrences, rows[:, 0], split)
-        # A label-major copy: the same (labels, columns) @ (columns,) product, summed in the same order, as
-        # before columns were gathered by row, so stored models predict bit for bit as they did.
-        scores = np.ascontiguousarray(rows[:, 1:].T) @ vals + self._intercept
-        scores = np.exp(scores - scores.max())
-        result: _F64 = scores / scores.sum()
+        return self.probabilities_of(_tokens(text))
+
+    def probabilities_of(self, tokens: Sequence[str]) -> _F64:
+        result: _F64 = self.probabilities_many([tokens])[0]
+        return result
+
+    def probabilities_many(self, docs: Sequence[Sequence[str]]) -> _F64:
+        z = self.scores_many(docs) * self.temperature
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        result: _F64 = z / z.sum(axis=1, keepdims=True)
         return result
 
     def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
-        out: list[tuple[str, float]] = []
-        for text in texts:
-            probs = self.probabilities(text)
-            best = int(probs.argmax())
-            out.append((self.labels[best], float(probs[best])))
-        return out
+        return self.predict_many([_tokens(text) for text in texts])
+
+    def predict_tokens(self, tokens: Sequence[str]) -> tuple[str, float]:
+        """``(label, probability)`` for one text already turned into :func:`tokens_of`."""
+        return self.predict_many([tokens])[0]
+
+    def predict_many(self, docs: Sequence[Sequence[str]]) -> list[tuple[str, float]]:
+        """``(label, probability)`` per text already turned into :func:`tokens_of`, all in one pass."""
+        if not docs:
+            return []
+        probs = self.probabilities_many(docs)
+        best = probs.argmax(axis=1)
+        chosen = probs[np.arange(len(docs)), best]
+        labels = self.labels
+        return [(labels[b], p) for b, p in zip(best.tolist(), chosen.tolist(), strict=True)]
 
     def _header(self) -> dict[str, Any]:
         return {
@@ -416,16 +544,19 @@ class TrainedModel:
             "task": self.task,
             "labels": list(self.labels),
             "trained_at": self.trained_at.astimezone(UTC).isoformat(),
-            "settings": asdict(self._features.settings),
+            "settings": asdict(self.settings),
+            "temperature": self.temperature,
+            "nb_weight": self.nb_weight,
         }
 
     def _arrays(self) -> dict[str, npt.NDArray[Any]]:
-        f = self._features
         return {
-            "word_buckets": f.word_buckets,
-            "char_buckets": f.char_buckets,
-            "idf": f.idf,
-            "coef": self._coef,
+            "words": _blob(self._words),
+            "word_rows": self._word_rows,
+            "ngrams": _blob(self._ngrams),
+            "ngram_rows": self._ngram_rows,
+            "types": _blob(self._types),
+            "type_scores": self._type_scores,
             "intercept": self._intercept,
         }
 
@@ -460,14 +591,21 @@ class TrainedModel:
                 f"unsupported model format version {header.get('format_version')!r}; "
                 f"this Sigap reads version {FORMAT_VERSION}: retrain the model"
             )
-        settings = Settings(**header["settings"])
-        features = _Features.build(settings, arrays["word_buckets"], arrays["char_buckets"], arrays["idf"])
+        raw = header["settings"]
+        settings = Settings(**{**raw, "nb_weights": tuple(raw["nb_weights"])})
         return cls(
             task=header["task"],
             labels=header["labels"],
-            features=features,
-            coef=arrays["coef"],
+            settings=settings,
+            words=_unblob(arrays["words"]),
+            word_rows=arrays["word_rows"],
+            ngrams=_unblob(arrays["ngrams"]),
+            ngram_rows=arrays["ngram_rows"],
+            types=_unblob(arrays["types"]),
+            type_scores=arrays["type_scores"],
             intercept=arrays["intercept"],
+            temperature=header["temperature"],
+            nb_weight=header["nb_weight"],
             trained_at=datetime.fromisoformat(header["trained_at"]),
             version=header["version"],
         )
@@ -477,25 +615,35 @@ class TrainedModel:
 
 
 def _fit(
-    texts: Sequence[str], labels: Sequence[str], *, task: str, settings: Settings, now: datetime
+    texts: Sequence[str],
+    labels: Sequence[str],
+    *,
+    task: str,
+    settings: Settings,
+    now: datetime,
+    seed: int = 13,
 ) -> TrainedModel:
-    from sklearn.linear_model import LogisticRegression
-
-    norms = [_normalised(t) for t in texts]
-    features = _Features.fit(norms, settings)
-    classifier = LogisticRegression(
-        C=settings.c, class_weight="balanced" if settings.balanced else None, max_iter=settings.max_iter
-    )
-    classifier.fit(features.matrix(norms), list(labels))
-    classes = [str(c) for c in classifier.classes_]
-    coef = np.asarray(classifier.coef_, dtype=np.float64).T
-    intercept = np.asarray(classifier.intercept_, dtype=np.float64)
-    if len(classes) == 2:
-        # Binary logistic regression scores the second class only; softmax over (0, z) is its sigmoid.
-        coef = np.hstack((np.zeros_like(coef), coef))
-        intercept = np.concatenate(([0.0], intercept))
+    docs = [_tokens(t) for t in texts]
+    design = _design(docs, settings)
+    nb_weight, temperature = _select(design, labels, settings, seed)
+    linear = _linear(design.matrix, len(design.words), labels, settings)
+    coef = linear.coef(nb_weight)
+    n_words = len(design.words)
+    word_coef, char_coef = coef[:n_words], coef[n_words:]
     return TrainedModel(
-        task=task, labels=classes, features=features, coef=coef, intercept=intercept, trained_at=now
+        task=task,
+        labels=linear.classes,
+        settings=settings,
+        words=design.words,
+        word_rows=np.column_stack((design.word_idf, word_coef)),
+        ngrams=design.ngrams,
+        ngram_rows=np.column_stack((design.ngram_idf, char_coef)),
+        types=design.types,
+        type_scores=np.asarray(design.type_ngrams @ char_coef),
+        intercept=linear.intercept,
+        temperature=temperature,
+        nb_weight=nb_weight,
+        trained_at=now,
     )
 
 
@@ -532,7 +680,7 @@ def _metrics(model: TrainedModel, texts: Sequence[str], labels: Sequence[str]) -
         macro_f1=round(sum(per_class[n]["f1"] for n in present) / len(present), 4),
         per_class=per_class,
         notes=notes,
-        settings=asdict(model._features.settings),
+        settings=asdict(model.settings),
     )
 
 
@@ -591,13 +739,13 @@ def train(
         fit_texts, held_texts, fit_labels, held_labels = train_test_split(
             list(texts), list(labels), test_size=n_holdout, random_state=seed, stratify=list(labels)
         )
-        held_model = _fit(fit_texts, fit_labels, task=task, settings=settings, now=now)
+        held_model = _fit(fit_texts, fit_labels, task=task, settings=settings, now=now, seed=seed)
         report = _metrics(held_model, held_texts, held_labels)
         notes.append(
             f"metrics from a stratified hold-out of {len(held_texts)} examples (seed {seed}) with a model "
             f"fitted on the other {len(fit_texts)}; the returned model was refitted on all {len(texts)}"
         )
-    model = _fit(texts, labels, task=task, settings=settings, now=now)
+    model = _fit(texts, labels, task=task, settings=settings, now=now, seed=seed)
     if report is None:
         report = TrainingReport(
             task=task,

@@ -6,6 +6,7 @@ process re-reads that at most every few seconds and loads an artifact once per v
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -15,6 +16,7 @@ from app.classification.learn import TrainedModel
 from app.classification.models import ClassifierModel
 
 REFRESH_SECONDS = 10.0
+log = logging.getLogger(__name__)
 
 
 class ActiveModels:
@@ -42,7 +44,12 @@ class ActiveModels:
                     artifact = session.exec(
                         select(ClassifierModel.artifact).where(ClassifierModel.version == version)
                     ).one()
-                    models[task] = TrainedModel.from_bytes(artifact)
+                    try:
+                        models[task] = TrainedModel.from_bytes(artifact)
+                    except ValueError as exc:
+                        # An artifact of an older format (or damaged): the rules answer for this task until
+                        # an officer retrains, rather than every intake failing.
+                        log.warning("classifier model %s not loaded, rules answer: %s", version, exc)
             self._models = models  # swapped whole: a reader sees the old set or the new one, never a mix
             self._checked_at = time.monotonic()
         return models

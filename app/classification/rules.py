@@ -42,6 +42,9 @@ def signals(hits: Sequence[Hit[Keyword]]) -> dict[str, list[str]]:
     return found
 
 
+_TOPIC_ORDER = {topic: index for index, topic in enumerate(Topic)}
+
+
 @dataclass(frozen=True, slots=True)
 class TopicScores:
     best: Topic
@@ -50,8 +53,7 @@ class TopicScores:
     evidence: dict[Topic, list[str]]
 
     def ranked(self) -> list[tuple[Topic, float]]:
-        order = list(Topic)
-        return sorted(self.scores.items(), key=lambda item: (-item[1], order.index(item[0])))
+        return sorted(self.scores.items(), key=lambda item: (-item[1], _TOPIC_ORDER[item[0]]))
 
 
 def topic(hits: Sequence[Hit[Keyword]], title_end: int) -> TopicScores:
@@ -82,7 +84,14 @@ class SentimentScore:
     evidence: list[str]
 
 
-def sentiment(hits: Sequence[Hit[Keyword]], tokens: Sequence[str], title_end: int) -> SentimentScore:
+def sentiment(
+    hits: Sequence[Hit[Keyword]],
+    tokens: Sequence[str],
+    title_end: int,
+    negated: Sequence[int] | None = None,
+) -> SentimentScore:
+    """Polarity of the lexicon phrases and of negated single words; ``negated`` (ascending positions of the
+    ``NEG_`` tokens, from ``mark_negation``) spares a scan of every token."""
     positive = negative = 0.0
     contributions: dict[str, float] = {}
     covered: set[int] = set()
@@ -91,8 +100,11 @@ def sentiment(hits: Sequence[Hit[Keyword]], tokens: Sequence[str], title_end: in
         contributions[hit.phrase] = contributions.get(hit.phrase, 0.0) + value
         covered.update(range(hit.start, hit.end))
     words = sentiment_words()
-    for position, token in enumerate(tokens):
-        if token.startswith(NEG_PREFIX) and position not in covered:
+    if negated is None:
+        negated = [position for position, token in enumerate(tokens) if token.startswith(NEG_PREFIX)]
+    for position in negated:
+        token = tokens[position]
+        if position not in covered:
             base = token[len(NEG_PREFIX) :]
             weight = words.get(base)
             if weight is not None:

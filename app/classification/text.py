@@ -200,24 +200,28 @@ def tokenize(text: str) -> list[str]:
 
 def tokenize_clauses(text: str) -> list[str]:
     """Like :func:`tokenize`, with a ``.`` token wherever a clause ends (``. , ; : ! ?`` or a line break)."""
-    slang = slang_map()
-    out: list[str] = []
-    for clause in _clean(text, _CLAUSE_TABLE).split("\n"):
-        words = " ".join([slang.get(token, token) for token in clause.split()]).split()
-        if words:
-            out.extend(words)
-            out.append(CLAUSE_END)
-    return out
+    # The clauses that have words, joined by " . " so the split and the slang map run once over the whole text
+    # rather than per clause (no slang form maps to nothing, so a clause with words keeps them).
+    clauses = [part for part in _clean(text, _CLAUSE_TABLE).split("\n") if part and not part.isspace()]
+    if not clauses:
+        return []
+    words = (" . ".join(clauses) + " " + CLAUSE_END).split()
+    # A multi-word standard form ("gaada" -> "tidak ada") comes apart in the second split.
+    return " ".join(map(slang_map().get, words, words)).split()
 
 
-def mark_negation(tokens: Sequence[str], window: int = NEGATION_WINDOW) -> list[str]:
+def mark_negation(
+    tokens: Sequence[str], window: int = NEGATION_WINDOW, *, negated: list[int] | None = None
+) -> list[str]:
     """Prefix with ``NEG_`` the tokens a negator governs.
 
     A negator governs up to ``window`` following tokens in its clause ("tidak ada korban" ->
     ``tidak NEG_ada NEG_korban``); "nihil" governs up to ``window`` tokens before it ("korban jiwa nihil").
     Negators themselves are kept unmarked. A ``.`` token (from :func:`tokenize_clauses`) ends a scope and is
-    dropped.
+    dropped. ``negated``, when given, receives the positions in the result of the marked tokens (not sorted:
+    "nihil" marks backwards), so readers of the negated words need not scan every token.
     """
+    marked = negated if negated is not None else []
     out: list[str] = []
     remaining = 0
     clause_start = 0
@@ -239,12 +243,14 @@ def mark_negation(tokens: Sequence[str], window: int = NEGATION_WINDOW) -> list[
             for back in range(max(clause_start, len(out) - window), len(out)):
                 if not out[back].startswith(NEG_PREFIX) and out[back] not in NEGATORS:
                     out[back] = NEG_PREFIX + out[back]
+                    marked.append(back)
             out.append(token)
             remaining = 0
             continue
         if token in _SCOPE_ENDERS:
             remaining = 0
         if remaining:
+            marked.append(len(out))
             out.append(NEG_PREFIX + token)
             remaining -= 1
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
-from app import demo
+from app import clock, demo
 from app.issues import state
 from app.issues.models import Issue, IssueHistory, IssueHourly, IssueMention, IssueSource, IssueTerm
 from app.mentions import service as mentions
@@ -219,8 +220,21 @@ def _outcome(session: Session, external_ids: list[str]) -> dict[str, Any]:
     return {"issues": issues, "placements": placements}
 
 
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """One "now" for every module that reads the clock: a verdict depends on the age of a mention ("published
+    3 h ago"), and the two intakes compared below must not straddle a change of it."""
+    now = END + timedelta(hours=1)
+    for name, module in list(sys.modules.items()):
+        if name.startswith("app.") and getattr(module, "utcnow", None) is clock.utcnow:
+            monkeypatch.setattr(module, "utcnow", lambda: now)
+    return now
+
+
 @pytest.mark.parametrize("items", ["one story", "the stream"])
-def test_a_batch_gives_the_state_one_by_one_intake_gives(session: Session, items: str) -> None:
+def test_a_batch_gives_the_state_one_by_one_intake_gives(
+    session: Session, frozen_clock: datetime, items: str
+) -> None:
     """Batch intake keeps each issue in memory and writes it once; every decision, count, level, history
     entry and outbox event must be the one that sending the items one at a time gives."""
     if items == "one story":

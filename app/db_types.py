@@ -33,10 +33,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 JSONVariant: Any = JSON().with_variant(JSONB(), "postgresql")
 
 
-# The largest id a request may name: JavaScript's largest exact integer, so a dashboard in a browser reads
-# every id exactly (and JSON Schema validators comparing as floats agree on the bound). Larger ids are
-# refused (422) before they reach SQLite, which fails on anything past 2**63 - 1.
-MAX_ID = 2**53 - 1
+# The largest id a request may name: the keys are PostgreSQL `integer` columns. A larger id is refused (422)
+# here instead of failing in the database (PostgreSQL: out of range; SQLite: OverflowError past 2**63 - 1).
+MAX_ID = 2**31 - 1
 
 
 def json_array_contains(column: Any, value: str) -> Any:

@@ -8,11 +8,18 @@ import traceback
 from fastapi import FastAPI, Request, routing
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.errors import PROBLEM_MEDIA_TYPE, AppError, ServiceUnavailable, field_errors, problem_body
+from app.errors import (
+    PROBLEM_MEDIA_TYPE,
+    AppError,
+    ServiceUnavailable,
+    UnprocessableEntity,
+    field_errors,
+    problem_body,
+)
 from app.middleware import security_headers
 
 logger = logging.getLogger("sigap.errors")
@@ -115,6 +122,18 @@ async def dbapi_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
     if exc.connection_invalidated:
         return await database_unavailable(request, exc)
+    sqlstate = getattr(getattr(exc.orig, "diag", None), "sqlstate", None)
+    if isinstance(exc, DataError) or (sqlstate and sqlstate.startswith("22")):
+        # PostgreSQL refused a value the request carried (a NUL character, a number out of range): the
+        # client's input, not our failure. Nothing was stored.
+        logger.warning(
+            "invalid data on %s %s: %s", request.method, request.url.path, describe_database_error(exc)
+        )
+        error = UnprocessableEntity(
+            "A value in the request cannot be stored (e.g. a NUL character or a number out of range).",
+            code="INVALID_DATA",
+        )
+        return _problem(request, error)
     return await unexpected_error(request, exc)
 
 

@@ -163,3 +163,17 @@ def test_locked_sqlite_is_503_and_recovers_when_released(tmp_path: Path) -> None
     with locker.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM mention")).scalar() == 1
     locker.dispose()
+
+
+def test_a_value_the_database_cannot_store_is_the_clients_error_not_ours(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    """PostgreSQL stores no NUL character: refused at the contract where a type forbids it, and as a 422 from
+    the database anywhere else — never a 500."""
+    for bad in ("Dibatasi\u0000sementara", "\u0000\u0000\u0000\u0000\u0000"):
+        response = client.patch(
+            "/v1/issues/1/access", headers=admin_headers, json={"restricted": True, "reason": bad}
+        )
+        assert response.status_code == 422, response.text
+    response = client.get("/v1/agencies", params={"region": "64\u0000"})
+    assert response.status_code in (200, 422)

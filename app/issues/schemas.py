@@ -29,7 +29,10 @@ from app.reference.catalog import KNOWN_AGENCY
 
 LevelName = Literal["normal", "waspada", "siaga", "awas"]
 RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=2000)]
+# No NUL characters: PostgreSQL stores none, in text or JSON (a reason goes into the history and audit trail).
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=5, max_length=2000, pattern=r"^[^\x00]*$")
+]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=300)]
 
 

@@ -10,7 +10,9 @@ from app.clock import WitaDateTime
 from app.monitoring.models import SourceKind
 from app.reference.catalog import RegionCode
 
-Term = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)]
+Term = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100, pattern=r"^[^\x00]*$")
+]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=2000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
 

@@ -67,7 +67,8 @@ KNOWN: dict[tuple[str, str], str] = {
     # The reported request is `?date=2000-01-01`, a valid day: the negative value generated (not a string,
     # e.g. a one-item array) serialises to the same query string. Non-days are refused: tests/test_reports.
     ("negative_data_rejection", "GET /v1/reports/daily-brief"): "query serialisation of a non-string day",
-    ("positive_data_acceptance", "Stateful tests"): _CROSS_FIELD + " (see the operations below)",
+    ("positive_data_acceptance", "Stateful tests"): _CROSS_FIELD
+    + " (see the operations below), and cursors the stateful phase makes up (400 INVALID_CURSOR)",
     # By design (README "Push many"): each item is validated on its own; invalid items come back as
     # `rejected` in a 200, so a batch holding a schema-violating item is not refused as a whole.
     ("negative_data_rejection", "POST /v1/mentions/batch"): "per-item validation is the documented contract",
@@ -80,6 +81,12 @@ KNOWN: dict[tuple[str, str], str] = {
     + " (cluster_reason with crisis_cluster)",
     ("positive_data_acceptance", "POST /v1/response-plans/{plan_id}/tasks"): _CROSS_FIELD
     + " (due_at or due_rule)",
+    ("positive_data_acceptance", "POST /v1/issues/{issue_id}/classification"): _CROSS_FIELD
+    + " (a level, impact dimensions, or both)",
+    ("positive_data_acceptance", "POST /v1/issues/{issue_id}/response-plans"): _CROSS_FIELD
+    + " (cluster_reason with crisis_cluster; `deny` needs a hoax confirmed with evidence)",
+    ("positive_data_acceptance", "PATCH /v1/tasks/{task_id}"): _CROSS_FIELD
+    + " (a blocked task needs its reason)",
     ("positive_data_acceptance", "POST /v1/issues/{issue_id}/merge"): _CROSS_FIELD
     + " (an issue cannot be merged into itself, nor an already merged one)",
     ("positive_data_acceptance", "POST /v1/issues/{issue_id}/split"): _CROSS_FIELD

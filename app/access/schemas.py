@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from app.clock import WitaDateTime
 from app.issues.schemas import Reason
+from app.reference.catalog import KNOWN_AGENCY
 
 
 class ShareCreate(BaseModel):
@@ -19,7 +22,9 @@ class ShareCreate(BaseModel):
         },
     )
 
-    agency: str = Field(min_length=1, max_length=64, description="Agency code (`GET /v1/agencies`).")
+    agency: Annotated[str, KNOWN_AGENCY] = Field(
+        min_length=1, max_length=64, description="Agency code (`GET /v1/agencies`)."
+    )
     reason: Reason
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from app.classification.schemas import Classification
+from app.classification.taxonomy import Topic
 from app.clock import AwareInstant, WitaDateTime
 from app.mentions.models import SourceType
 
@@ -31,7 +32,7 @@ class LabelCreate(BaseModel):
     )
 
     sentiment: Sentiment | None = None
-    topic: str | None = Field(default=None, max_length=32, description="A label of `GET /v1/topics`.")
+    topic: Topic | None = Field(default=None, description="A label of `GET /v1/topics`.")
     level: Level | None = None
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=2000)]
 

@@ -280,16 +280,22 @@ def start_real(stack: contextlib.ExitStack, db: Database, workdir: Path, args: a
         env["SIGAP_RATE_LIMIT_ENABLED"] = "true"
         env["SIGAP_RATE_LIMIT_INTAKE"] = str(10**12)
     base_url = spawn(stack, [str(SIGAP), "serve"], env, workdir, args)
+    key = intake_key(base_url, admin_key, "bench crawler")
+    return Target("real", base_url, "/v1/mentions", "/v1/mentions/batch", key)
+
+
+def intake_key(base_url: str, admin_key: str, name: str) -> str:
+    """A new intake client's key on a running `sigap serve`, made with the bootstrap admin key."""
     response = httpx.post(
         f"{base_url}/v1/clients",
-        json={"name": "bench crawler", "agency": "diskominfo", "scopes": ["mentions:write", "mentions:read"]},
+        json={"name": name, "agency": "diskominfo", "scopes": ["mentions:write", "mentions:read"]},
         headers={"Authorization": f"Bearer {admin_key}"},
         timeout=30,
     )
     if response.status_code != 201:
         raise BenchError(f"creating the intake client gave {response.status_code}: {response.text[:500]}")
-    key = response.json()["key"]
-    return Target("real", base_url, "/v1/mentions", "/v1/mentions/batch", key)
+    key: str = response.json()["key"]
+    return key
 
 
 def start_naive(stack: contextlib.ExitStack, db: Database, workdir: Path, args: argparse.Namespace) -> Target:

@@ -53,7 +53,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent))
 
-from intake import SIGAP, BenchError, Database, make_database, spawn  # noqa: E402
+from intake import SIGAP, BenchError, Database, intake_key, make_database, spawn  # noqa: E402
 
 from app import demo  # noqa: E402
 
@@ -322,15 +322,7 @@ def start_server(stack: contextlib.ExitStack, db: Database, workdir: Path) -> tu
     }
     no_pin = argparse.Namespace(pin_server=[])
     base_url = spawn(stack, [str(SIGAP), "serve"], env, workdir, no_pin)
-    response = httpx.post(
-        f"{base_url}/v1/clients",
-        json={"name": "story bench", "agency": "diskominfo", "scopes": ["mentions:write", "mentions:read"]},
-        headers={"Authorization": f"Bearer {admin_key}"},
-        timeout=30,
-    )
-    if response.status_code != 201:
-        raise BenchError(f"creating the intake client gave {response.status_code}: {response.text[:500]}")
-    return base_url, response.json()["key"]
+    return base_url, intake_key(base_url, admin_key, "story bench")
 
 
 def send(client: httpx.Client, base_url: str, key: str, items: list[dict[str, Any]]) -> tuple[float, int]:

@@ -80,13 +80,17 @@ KNOWN: dict[tuple[str, str], str] = {
     ("positive_data_acceptance", "PATCH /v1/response-plans/{plan_id}"): _CROSS_FIELD
     + " (cluster_reason with crisis_cluster)",
     ("positive_data_acceptance", "POST /v1/response-plans/{plan_id}/tasks"): _CROSS_FIELD
-    + " (due_at or due_rule)",
+    + " (due_at or due_rule; not in a skipped phase)",
     ("positive_data_acceptance", "POST /v1/issues/{issue_id}/classification"): _CROSS_FIELD
     + " (a level, impact dimensions, or both)",
     ("positive_data_acceptance", "POST /v1/issues/{issue_id}/response-plans"): _CROSS_FIELD
     + " (cluster_reason with crisis_cluster; `deny` needs a hoax confirmed with evidence)",
     ("positive_data_acceptance", "PATCH /v1/tasks/{task_id}"): _CROSS_FIELD
     + " (a blocked task needs its reason)",
+    ("positive_data_acceptance", "POST /v1/mentions/{mention_id}/labels"): _CROSS_FIELD
+    + " (at least one of sentiment, topic or level)",
+    ("positive_data_acceptance", "POST /v1/response-plans/{plan_id}/statements"): _CROSS_FIELD
+    + " (a clarification Sigap drafts needs the issue's hoax evidence)",
     ("positive_data_acceptance", "POST /v1/issues/{issue_id}/merge"): _CROSS_FIELD
     + " (an issue cannot be merged into itself, nor an already merged one)",
     ("positive_data_acceptance", "POST /v1/issues/{issue_id}/split"): _CROSS_FIELD

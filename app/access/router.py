@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Response, status
 
 from app.access import service
-from app.access.models import IssueShare
 from app.access.schemas import AccessUpdate, IssueAccess, ShareCreate, SharePublic
 from app.audit import service as audit
 from app.auth.deps import require
@@ -111,8 +110,7 @@ def share_issue(
             code="UNKNOWN_AGENCY",
             errors=[{"loc": ["body", "agency"], "msg": "unknown agency code", "type": "unknown_agency"}],
         )
-    if session.get(IssueShare, (issue_id, body.agency)) is None:
-        service.share(session, issue, body.agency, body.reason, principal)
+    if service.share(session, issue, body.agency, body.reason, principal):
         cause = {"by": principal.name, "client_id": principal.client_id, "reason": body.reason}
         state.history(session, issue, "shared_with", None, body.agency, cause, now)
         audit.record(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, exists, false, not_, or_
+from sqlalchemy import and_, exists, not_, or_
 from sqlmodel import Session, col, select
 
 from app.access.models import IssueShare
@@ -110,11 +110,6 @@ def seen_mention_ids(session: Session, viewer: Principal, mention_ids: list[int]
     return {i for i in found if i is not None}
 
 
-def nothing() -> Any:
-    """A clause that selects no row (e.g. a feed for a client that sees no issue)."""
-    return false()
-
-
 def shares(session: Session, issue_id: int) -> list[IssueShare]:
     query = (
         select(IssueShare).where(col(IssueShare.issue_id) == issue_id).order_by(col(IssueShare.agency_code))
@@ -181,12 +176,11 @@ def describe(issue: Issue) -> str:
     )
 
 
-def share(session: Session, issue: Issue, agency: str, reason: str, by: Principal) -> IssueShare:
-    """Share (idempotent: sharing again keeps the first grant)."""
+def share(session: Session, issue: Issue, agency: str, reason: str, by: Principal) -> bool:
+    """Share; False when it was shared already (sharing again keeps the first grant)."""
     assert issue.id is not None
-    found = session.get(IssueShare, (issue.id, agency))
-    if found is not None:
-        return found
+    if session.get(IssueShare, (issue.id, agency)) is not None:
+        return False
     granted = IssueShare(
         issue_id=issue.id,
         agency_code=agency,
@@ -196,7 +190,7 @@ def share(session: Session, issue: Issue, agency: str, reason: str, by: Principa
     )
     session.add(granted)
     session.flush()
-    return granted
+    return True
 
 
 def unshare(session: Session, issue: Issue, agency: str) -> bool:

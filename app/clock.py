@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -64,6 +64,41 @@ def _iso_text(value: object) -> object:
             {"max_length": INSTANT_MAX_LENGTH},
         )
     return value
+
+
+def _offset_required(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise PydanticCustomError(
+            "timezone_required",
+            "a time must carry a UTC offset, e.g. 2026-11-27T08:15:00+08:00 (WITA) or 2026-11-27T00:15:00Z",
+        )
+    return value
+
+
+# A time a source claims (when it published something): must carry an offset, and is kept as written, in
+# any year; `plausible` decides what Sigap records.
+ClaimedInstant = Annotated[
+    datetime,
+    BeforeValidator(_iso_text),
+    AfterValidator(_offset_required),
+    WithJsonSchema({"type": "string", "format": "date-time", "maxLength": INSTANT_MAX_LENGTH}),
+]
+EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
+FUTURE_TOLERANCE = timedelta(days=1)
+
+
+def plausible(claimed: datetime, received: datetime) -> tuple[datetime, str | None]:
+    """When something was published, as Sigap records it, and what the source claimed when that is not
+    believable: before 1990, or more than a day after Sigap received it (a broken clock or a mis-parsed
+    date). Then the receipt time stands in, so the item still sorts and ages sensibly, and the claim is kept
+    as written."""
+    try:
+        instant = claimed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+08:00 has no UTC instant in Python's range
+        return received, claimed.isoformat()
+    if EARLIEST_PLAUSIBLE <= instant <= received + FUTURE_TOLERANCE:
+        return instant, None
+    return received, claimed.isoformat()
 
 
 # An instant from a client: must carry an offset, normalised to UTC.

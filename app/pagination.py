@@ -41,17 +41,26 @@ class CursorCodec:
         payload = json.dumps({"s": scope, "p": position}, separators=(",", ":")).encode()
         return f"{_b64(payload)}.{_b64(self._sign(payload))}"
 
-    def decode(self, scope: str, cursor: str) -> list[Any]:
-        invalid = BadRequest(
-            "The cursor is not valid for this listing; start again without a cursor.", code="INVALID_CURSOR"
-        )
+    def _payload(self, cursor: str) -> bytes | None:
+        """What the cursor carries, if this server signed it."""
         try:
             payload_text, signature_text = cursor.split(".", 1)
             payload = _unb64(payload_text)
             signature = _unb64(signature_text)
         except ValueError:
-            raise invalid from None
-        if not hmac.compare_digest(signature, self._sign(payload)):
+            return None
+        return payload if hmac.compare_digest(signature, self._sign(payload)) else None
+
+    def issued(self, cursor: str) -> bool:
+        """Whether this server made ``cursor`` (for some listing)."""
+        return self._payload(cursor) is not None
+
+    def decode(self, scope: str, cursor: str) -> list[Any]:
+        invalid = BadRequest(
+            "The cursor is not valid for this listing; start again without a cursor.", code="INVALID_CURSOR"
+        )
+        payload = self._payload(cursor)
+        if payload is None:
             raise invalid
         data = json.loads(payload)
         if data.get("s") != scope or not isinstance(data.get("p"), list):

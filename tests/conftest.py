@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -206,6 +207,27 @@ def make_key(session: Session) -> KeyMaker:
         return key
 
     return make
+
+
+# A public address (outside every special-purpose range) that made-up host names "resolve" to.
+PUBLIC_ADDRESS = "93.184.215.14"
+
+
+@contextmanager
+def every_name_public(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Offline machines resolve nothing: let every DNS name resolve to one public address, as if the
+    receivers clients name all existed. IP literals and numeric hosts still go to the real resolver."""
+    real = socket.getaddrinfo
+
+    def resolve(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        text = host.decode() if isinstance(host, bytes) else str(host)
+        if not text or text.replace(".", "").isdigit() or ":" in text or text == "localhost":
+            return real(host, port, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (PUBLIC_ADDRESS, port or 443))]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(socket, "getaddrinfo", resolve)
+        yield
 
 
 def bearer(key: str) -> dict[str, str]:

@@ -73,6 +73,11 @@ def test_canonical_url(url: str, expected: str) -> None:
     assert canonical_url(url) == expected
 
 
+def test_a_bracketed_host_that_is_no_address_is_its_own_key() -> None:
+    # urlsplit refuses it; the link is still stored, and a second copy is still a duplicate.
+    assert canonical_url(" HTTP://[::::]/Berita ") == "http://[::::]/berita"
+
+
 def test_path_case_is_kept() -> None:
     assert canonical_url("https://kaltim.example.id/Berita/A") != canonical_url(
         "https://kaltim.example.id/berita/a"

@@ -220,9 +220,9 @@ def test_switching_back_to_an_earlier_version(
     assert client.post("/v1/classifier/models/tidak-ada/activate", headers=admin_headers).status_code == 404
 
 
-def test_training_without_enough_labels_is_422(client: TestClient, admin_headers: dict[str, str]) -> None:
+def test_training_without_enough_labels_is_409(client: TestClient, admin_headers: dict[str, str]) -> None:
     response = client.post("/v1/classifier/train", json={"task": "sentiment"}, headers=admin_headers)
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert response.json()["code"] == "NOT_ENOUGH_TRAINING_DATA"
 
 

@@ -339,10 +339,11 @@ def test_merge_folds_issues_together_and_archives_the_others(
     mentions = client.get(f"/v1/issues/{flood}/mentions", headers=officer).json()["items"]
     assert len(mentions) == 2 and {m["attached_by"] for m in mentions} == {"machine", "merge"}
     assert "issue.status_changed" in events(session, oil)
-    assert (
-        client.post(f"/v1/issues/{flood}/merge", json={"issue_ids": [flood]}, headers=officer).status_code
-        == 422
-    )
+    # What conflicts with the issues as stored now is a 409: the request itself was well formed.
+    into_itself = client.post(f"/v1/issues/{flood}/merge", json={"issue_ids": [flood]}, headers=officer)
+    assert (into_itself.status_code, into_itself.json()["code"]) == (409, "MERGE_INTO_SELF")
+    again = client.post(f"/v1/issues/{flood}/merge", json={"issue_ids": [oil]}, headers=officer)
+    assert (again.status_code, again.json()["code"]) == (409, "ALREADY_MERGED")
     assert (
         client.post(f"/v1/issues/{flood}/merge", json={"issue_ids": [999999]}, headers=officer).status_code
         == 404
@@ -373,11 +374,11 @@ def test_split_moves_mentions_into_a_new_issue(client: TestClient, writer: Heade
     everything = client.post(
         f"/v1/issues/{issue_id}/split", json={"mention_ids": [first["id"]]}, headers=officer
     )
-    assert (everything.status_code, everything.json()["code"]) == (422, "SPLIT_TAKES_ALL")
+    assert (everything.status_code, everything.json()["code"]) == (409, "SPLIT_TAKES_ALL")
     foreign = client.post(
         f"/v1/issues/{issue_id}/split", json={"mention_ids": [second["id"]]}, headers=officer
     )
-    assert (foreign.status_code, foreign.json()["code"]) == (422, "MENTION_NOT_IN_ISSUE")
+    assert (foreign.status_code, foreign.json()["code"]) == (409, "MENTION_NOT_IN_ISSUE")
 
 
 def test_timeline_counts_per_hour_and_per_wita_day(

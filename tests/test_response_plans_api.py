@@ -402,6 +402,11 @@ def test_misconduct_is_preventable_and_the_plan_apologises(
     )
     assert "maaf" in apology["text"].lower()
     assert apology["kind_label"] == {"id": "Permohonan maaf", "en": "Apology"}
+    # A clarification is drafted from the issue's hoax evidence; without any, the issue's state is in the way.
+    undrafted = client.post(
+        f"/v1/response-plans/{plan['id']}/statements", json={"kind": "clarification"}, headers=officer
+    )
+    assert (undrafted.status_code, undrafted.json()["code"]) == (409, "CANNOT_DRAFT")
 
 
 def test_a_hoax_is_denied_only_once_confirmed_with_evidence_and_cannot_close_without_a_clarification(
@@ -411,7 +416,7 @@ def test_a_hoax_is_denied_only_once_confirmed_with_evidence_and_cannot_close_wit
     refused = client.post(
         f"/v1/issues/{issue_id}/response-plans", json={"strategy": ["deny"]}, headers=officer
     )
-    assert refused.status_code == 422 and refused.json()["code"] == "DENY_NEEDS_CONFIRMED_HOAX"
+    assert refused.status_code == 409 and refused.json()["code"] == "DENY_NEEDS_CONFIRMED_HOAX"
 
     issue = client.get(f"/v1/issues/{issue_id}", headers=officer)
     evidence = ["https://bpbd.samarindakota.go.id/klarifikasi-bendungan-benanga"]
@@ -591,7 +596,7 @@ def test_the_task_queue_pages_soonest_first_and_filters(
         },
         headers=officer,
     )
-    assert skipped.status_code == 422 and skipped.json()["code"] == "PHASE_SKIPPED"
+    assert skipped.status_code == 409 and skipped.json()["code"] == "PHASE_SKIPPED"
 
 
 def test_plans_need_their_scopes(

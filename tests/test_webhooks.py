@@ -4,6 +4,7 @@ fake clock, leases that survive a crashed worker, 410 Gone, Retry-After, redirec
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -18,9 +19,10 @@ from standardwebhooks.webhooks import Webhook
 
 from app.auth.models import Scope
 from app.config import Settings
+from app.outbound.refusal import PUBLIC_URL
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 from app.worker import Worker
-from tests.conftest import KeyMaker, bearer, test_settings
+from tests.conftest import KeyMaker, bearer, every_name_public, test_settings
 from tests.factories import mention_payload
 
 Headers = dict[str, str]
@@ -354,6 +356,29 @@ def test_unsafe_urls_are_refused_at_subscription(
     assert response.status_code == 422, response.text
     assert response.json()["code"] == "UNSAFE_WEBHOOK_URL"
     assert response.json()["errors"][0]["type"] == code
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://93.184.215.14/hook",  # public, but an IP literal
+        "https://[2606:2800:21f:cb07:6820:80da:af6b:8b2c]/hook",
+        "https://ews.bpbd-kaltim.exämple/hook",  # an IDN goes as punycode
+        "https://ews_bpbd.example/hook",
+    ],
+)
+def test_a_receiver_is_named_by_its_dns_name(
+    client: TestClient, admin: Headers, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with every_name_public(monkeypatch):
+        response = client.post("/v1/webhooks", json={"url": url}, headers=admin)
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["type"] == "host_name_required"
+        assert not re.match(PUBLIC_URL, url)  # the published pattern refuses it as well
+        named = client.post(
+            "/v1/webhooks", json={"url": "https://ews.bpbd-kaltim.example/hook"}, headers=admin
+        )
+        assert named.status_code == 201, named.text
 
 
 def test_the_address_is_checked_again_at_delivery(

@@ -70,7 +70,7 @@ def label_mention(
     return label
 
 
-@router.post("/classifier/train", status_code=status.HTTP_201_CREATED, responses=problems(422))
+@router.post("/classifier/train", status_code=status.HTTP_201_CREATED, responses=problems(409, 422))
 def train_classifier(body: TrainRequest, session: SessionDep, admin: AdminPrincipal) -> ModelPublic:
     """Train a new model version from officers' labels.
 

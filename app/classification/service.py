@@ -23,8 +23,8 @@ from app.classification.views import (
     StoredClassification,
     TopicPublic,
 )
-from app.clock import utcnow
-from app.errors import NotFound, UnprocessableEntity
+from app.clock import plausible, utcnow
+from app.errors import Conflict, NotFound, UnprocessableEntity
 from app.mentions.models import Mention
 
 
@@ -39,10 +39,13 @@ def topics() -> list[TopicPublic]:
 
 def dry_run(session: Session, request: ClassifyRequest) -> Classification:
     models = ACTIVE_MODELS.get(session)
+    now = utcnow()
     row = request.model_dump()
+    # As intake records it: an implausible publication time counts as now.
+    row["published_at"] = plausible(request.published_at, now)[0] if request.published_at else None
     return classify(
         document_of(row),
-        now=utcnow(),
+        now=now,
         sentiment_model=models.get("sentiment"),
         topic_model=models.get("topic"),
     )
@@ -134,7 +137,7 @@ def train_and_store(
     try:
         model, report = learn.train(texts, labels, task=task)
     except ValueError as exc:
-        raise UnprocessableEntity(str(exc), code="NOT_ENOUGH_TRAINING_DATA") from None
+        raise Conflict(str(exc), code="NOT_ENOUGH_TRAINING_DATA") from None
     row = ClassifierModel(
         task=task,
         version=model.version,

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, model_validator
 
 from app.classification.schemas import Classification
 from app.classification.taxonomy import Topic
-from app.clock import AwareInstant, WitaDateTime
+from app.clock import ClaimedInstant, WitaDateTime
+from app.contract import JSON_INTEGER, any_of, present, solid_span, text_present
 from app.mentions.models import SourceType
 
 Sentiment = Literal["negative", "neutral", "positive"]
 Level = Literal["normal", "waspada", "siaga", "awas"]
 Task = Literal["sentiment", "topic"]
+Figure = Annotated[int, Field(ge=0, le=10**15), JSON_INTEGER]
 MetricName = Literal["reach", "views", "likes", "shares", "comments"]
+
+
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=5, max_length=2000, pattern=solid_span(5))
+]
 
 
 class LabelCreate(BaseModel):
@@ -27,14 +34,15 @@ class LabelCreate(BaseModel):
                 "level": "siaga",
                 "topic": "bencana",
                 "reason": "Dua warga Loa Janan Ilir dilaporkan hilang terseret arus; BPBD membuka posko.",
-            }
+            },
+            **any_of(*(present(name) for name in ("sentiment", "topic", "level"))),
         },
     )
 
     sentiment: Sentiment | None = None
     topic: Topic | None = Field(default=None, description="A label of `GET /v1/topics`.")
     level: Level | None = None
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=2000)]
+    reason: Reason
 
     @model_validator(mode="after")
     def _corrects_something(self) -> LabelCreate:
@@ -73,15 +81,19 @@ class ClassifyRequest(BaseModel):
                 "BPBD mengevakuasi 412 KK.",
                 "source_type": "online_news",
                 "metrics": {"reach": 48000, "shares": 310},
-            }
+            },
+            **text_present("title", "text"),
         },
     )
 
     title: str | None = Field(default=None, max_length=1000)
     text: str | None = Field(default=None, max_length=100_000)
     source_type: SourceType = SourceType.online_news
-    metrics: dict[MetricName, Annotated[int, Field(ge=0, le=10**15)]] = Field(default_factory=dict)
-    published_at: AwareInstant | None = Field(default=None, description="With a UTC offset; default: now.")
+    metrics: dict[MetricName, Figure] = Field(default_factory=dict)
+    published_at: ClaimedInstant | None = Field(
+        default=None,
+        description="With a UTC offset; default: now (as at intake, an implausible time counts as now).",
+    )
 
     @model_validator(mode="after")
     def _has_content(self) -> ClassifyRequest:
@@ -96,7 +108,7 @@ class TrainRequest(BaseModel):
     )
 
     task: Task
-    activate: bool = Field(default=True, description="Make the new version the active one at once.")
+    activate: StrictBool = Field(default=True, description="Make the new version the active one at once.")
 
 
 class ModelPublic(BaseModel):

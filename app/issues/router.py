@@ -15,7 +15,7 @@ from app.classification.taxonomy import Topic
 from app.clock import AwareInstant, utcnow
 from app.db import SessionDep
 from app.deps import Id, SettingsDep
-from app.errors import UnprocessableEntity
+from app.errors import Conflict
 from app.issues import service
 from app.issues.models import HoaxStatus, Issue, Stage
 from app.issues.schemas import (
@@ -282,7 +282,7 @@ def clear_classification(
 
 @router.post(
     "/{issue_id}/merge",
-    responses={**problems(404, 422), 200: {"headers": _ETAG_HEADER}},
+    responses={**problems(404, 409, 422), 200: {"headers": _ETAG_HEADER}},
     response_model=IssuePublic,
 )
 def merge_issues(
@@ -295,7 +295,7 @@ def merge_issues(
     """
     issue = locked(session, issue_id, principal)
     if issue.merged_into is not None:
-        raise UnprocessableEntity(
+        raise Conflict(
             f"Issue {issue.id} was merged into {issue.merged_into}; merge into that one.",
             code="ALREADY_MERGED",
         )
@@ -308,7 +308,7 @@ def merge_issues(
     "/{issue_id}/split",
     status_code=status.HTTP_201_CREATED,
     responses={
-        **problems(404, 422),
+        **problems(404, 409, 422),
         201: {"headers": {"Location": {"description": "The new issue.", "schema": {"type": "string"}}}},
     },
     response_model=IssuePublic,

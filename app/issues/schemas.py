@@ -23,17 +23,20 @@ from app.classification.schemas import (
     TopicVerdict,
 )
 from app.clock import WitaDateTime
+from app.contract import JSON_INTEGER, NO_NUL, any_of, present, solid_span
 from app.db_types import MAX_ID
 from app.issues.models import HoaxStatus, Stage, Status
 from app.reference.catalog import KNOWN_AGENCY
 
 LevelName = Literal["normal", "waspada", "siaga", "awas"]
-RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
+RowId = Annotated[int, Field(ge=1, le=MAX_ID), JSON_INTEGER]
 # No NUL characters: PostgreSQL stores none, in text or JSON (a reason goes into the history and audit trail).
 Reason = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=5, max_length=2000, pattern=r"^[^\x00]*$")
+    str, StringConstraints(strip_whitespace=True, min_length=5, max_length=2000, pattern=solid_span(5))
 ]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=300)]
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=300, pattern=solid_span(3))
+]
 
 
 class Labels(BaseModel):
@@ -59,6 +62,9 @@ class ImpactOverride(BaseModel):
     inter_agency: Dimension | None = None
 
 
+IMPACT_DIMENSIONS = tuple(ImpactOverride.model_fields)
+
+
 class ClassificationOverride(BaseModel):
     """An officer's level and/or impact for the issue. It holds until cleared; the machine verdict keeps
     updating beside it."""
@@ -70,7 +76,11 @@ class ClassificationOverride(BaseModel):
                 "level": "awas",
                 "impact": {"public_safety": 3},
                 "reason": "Tanggul Karang Mumus retak; BPBD Samarinda minta warga Sempaja siap evakuasi.",
-            }
+            },
+            **any_of(
+                present("level"),
+                present("impact", **any_of(*(present(d) for d in IMPACT_DIMENSIONS))),
+            ),
         },
     )
 
@@ -155,6 +165,10 @@ class IssuePage(BaseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` to get the next page; null on the last.")
 
 
+Summary = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=NO_NUL)]
+CHANGEABLE = ("title", "summary", "status", "assigned_agency", "hoax_status", "hoax_evidence")
+
+
 class IssueUpdate(BaseModel):
     """Fields an officer edits. Send only what changes; `reason` is kept in the history."""
 
@@ -165,12 +179,13 @@ class IssueUpdate(BaseModel):
                 "status": "handling",
                 "assigned_agency": "bpbd",
                 "reason": "BPBD Provinsi memimpin penanganan banjir Samarinda.",
-            }
+            },
+            **any_of(*(present(name) for name in CHANGEABLE)),
         },
     )
 
     title: Title | None = None
-    summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+    summary: Summary | None = None
     status: Status | None = None
     assigned_agency: Annotated[str, KNOWN_AGENCY] | None = Field(
         default=None, max_length=64, description="An agency code."

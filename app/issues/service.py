@@ -311,7 +311,9 @@ def merge(
     """Fold other issues into ``target``: their mentions move, they are archived with ``merged_into``."""
     ids = list(dict.fromkeys(issue_ids))
     if target.id in ids:
-        raise UnprocessableEntity("An issue cannot be merged into itself.", code="MERGE_INTO_SELF")
+        raise Conflict(
+            f"Issue {target.id} is the merge target; it cannot be merged into itself.", code="MERGE_INTO_SELF"
+        )
     cause: dict[str, Any] = {"by": principal.name, "client_id": principal.client_id}
     if reason:
         cause["reason"] = reason
@@ -319,7 +321,7 @@ def merge(
     for other_id in sorted(ids):
         other = get_issue(session, other_id, for_update=True, viewer=principal)
         if other.merged_into is not None:
-            raise UnprocessableEntity(
+            raise Conflict(
                 f"Issue {other_id} was already merged into issue {other.merged_into}.", code="ALREADY_MERGED"
             )
         others.append(other)
@@ -364,12 +366,12 @@ def split(
     )
     missing = [i for i in ids if i not in held]
     if missing:
-        raise UnprocessableEntity(
+        raise Conflict(
             f"Mentions {', '.join(map(str, missing[:20]))} do not belong to issue {issue.id}.",
             code="MENTION_NOT_IN_ISSUE",
         )
     if len(ids) >= issue.mention_count:
-        raise UnprocessableEntity(
+        raise Conflict(
             "A split must leave at least one mention in the issue; to rename it, PATCH its title.",
             code="SPLIT_TAKES_ALL",
         )

@@ -51,6 +51,8 @@ class Mention(SQLModel, table=True):
     text: str | None = Field(default=None, sa_column=Column(Text))
     author: str | None = Field(default=None, max_length=200)  # personal data (UU 27/2022)
     published_at: datetime = Field(sa_type=UTCDateTime)
+    # The source's own publication time, as written, when it could not be right (see clock.plausible).
+    published_at_claimed: str | None = Field(default=None, max_length=64)
     language: str = Field(max_length=16)
     metrics: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSONVariant, nullable=False))
     official_alert: dict[str, str] | None = Field(default=None, sa_column=Column(JSONVariant, nullable=True))

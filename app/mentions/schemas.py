@@ -7,7 +7,6 @@ doubled the cost of validating and answering a 1000-item batch.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -23,7 +22,8 @@ from pydantic_core import PydanticCustomError
 
 from app.classification.schemas import OfficialAlert
 from app.classification.views import StoredClassification
-from app.clock import AwareInstant, WitaDateTime, utcnow
+from app.clock import ClaimedInstant, WitaDateTime
+from app.contract import HTTP_URL, JSON_INTEGER, WHITESPACE_CHARS, text_present
 from app.errors import FieldError
 from app.issues.schemas import MentionIssueLink
 from app.mentions.examples import BATCH_EXAMPLE, MENTION_EXAMPLE, MENTION_PUBLIC_EXAMPLE
@@ -31,15 +31,10 @@ from app.mentions.models import Mention, SourceType
 from app.reference.catalog import RegionCode
 
 TEXT_MAX = 100_000
-EARLIEST_PUBLISHED = datetime(1990, 1, 1, tzinfo=UTC)
-FUTURE_TOLERANCE = timedelta(days=1)
-# scheme://[userinfo@]host[:port] followed by a path, query, fragment or nothing; no spaces or controls.
-_HTTP_URL = re.compile(
-    r"^https?://(?:[^/?#@\s]*@)?(?:\[[0-9A-Fa-f:.]+\]|[^/?#:@\s\[\]]+)(?::(\d{1,5}))?(?:[/?#].*)?$", re.I
-)
+_HTTP_URL = re.compile(HTTP_URL)
 
 
-Count = Annotated[int, Field(ge=0, le=10**15, strict=True)]  # strict: `true` is not a count
+Count = Annotated[int, Field(ge=0, le=10**15), JSON_INTEGER]
 LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", max_length=16)]
 
 
@@ -58,13 +53,20 @@ class MentionMetrics(BaseModel):
 class MentionCreate(BaseModel):
     """A mention as a monitoring system or officer sends it. `title` or `text` is required."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": MENTION_EXAMPLE})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": MENTION_EXAMPLE, **text_present("title", "text")}
+    )
 
     source_type: SourceType
     source_name: str | None = Field(
         default=None, min_length=1, max_length=200, description="Outlet or account, e.g. `Kaltim Post`."
     )
-    url: str | None = Field(default=None, max_length=2048, description="http(s) link to the original.")
+    url: str | None = Field(
+        default=None,
+        max_length=2048,
+        description="http(s) link to the original.",
+        json_schema_extra={"pattern": HTTP_URL},
+    )
     external_id: str | None = Field(
         default=None,
         min_length=1,
@@ -76,8 +78,10 @@ class MentionCreate(BaseModel):
     author: str | None = Field(
         default=None, max_length=200, description="Author's name or handle. Personal data (UU 27/2022)."
     )
-    published_at: AwareInstant = Field(
-        description="When the source published it, with a UTC offset (`+08:00` for WITA, or `Z`)."
+    published_at: ClaimedInstant = Field(
+        description="When the source published it, with a UTC offset (`+08:00` for WITA, or `Z`). A time "
+        "before 1990 or more than a day after Sigap receives the item cannot be right: Sigap then records "
+        "the receipt time and keeps what was sent in `published_at_claimed`."
     )
     language: LanguageTag = Field(default="id", description="BCP 47 language tag; `id` is Indonesian.")
     region_codes: list[RegionCode] = Field(
@@ -113,27 +117,15 @@ class MentionCreate(BaseModel):
             raise PydanticCustomError("id_not_printable", "external_id must not contain control characters")
         return value
 
-    @field_validator("published_at")
-    @classmethod
-    def _plausible(cls, value: datetime) -> datetime:
-        # Far past or future times are typos or broken clocks, and would sort before or after everything.
-        if not (EARLIEST_PUBLISHED <= value <= utcnow() + FUTURE_TOLERANCE):
-            raise PydanticCustomError(
-                "published_at_out_of_range", "published_at must lie between 1990-01-01 and one day from now"
-            )
-        return value
-
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        value = value.strip()
-        # A regular expression, not urlsplit: the canonical form parses each URL once more anyway.
-        match = _HTTP_URL.match(value)
-        if match is None or not value.isprintable() or int(match.group(1) or 0) > 65535:
+        # The published pattern, not urlsplit: the canonical form parses each URL once more anyway.
+        if _HTTP_URL.match(value) is None:
             raise PydanticCustomError("url_invalid", "url must be an absolute http or https URL")
-        return value
+        return value.strip(WHITESPACE_CHARS)
 
     @field_validator("region_codes")
     @classmethod
@@ -160,6 +152,11 @@ class MentionPublic(BaseModel):
     text: str | None
     author: str | None
     published_at: WitaDateTime
+    published_at_claimed: str | None = Field(
+        default=None,
+        description="What the source sent as its publication time when that could not be right (before "
+        "1990, or more than a day after receipt); `published_at` is then the receipt time.",
+    )
     language: str
     region_codes: list[str]
     metrics: MentionMetrics
@@ -205,14 +202,22 @@ class MentionPage(BaseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` to get the next page; null on the last.")
 
 
-# Items are validated one by one in the service, so one bad item is reported without rejecting the rest;
-# the schema still tells integrators each item is a MentionCreate.
+# Items are validated one by one in the service, so one bad item is reported without rejecting the rest.
+# The schema says so: an item is a MentionCreate, or anything else, which comes back `rejected`.
 BatchItems = Annotated[
     list[Any],
     WithJsonSchema(
         {
             "type": "array",
-            "items": {"$ref": "#/components/schemas/MentionCreate"},
+            "items": {
+                "anyOf": [
+                    {"$ref": "#/components/schemas/MentionCreate"},
+                    {
+                        "description": "Any other value is not stored: it comes back in `results` as "
+                        "`rejected`, with its errors, and the other items are unaffected."
+                    },
+                ]
+            },
             "minItems": 1,
             "maxItems": 1000,
         }

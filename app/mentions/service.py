@@ -22,7 +22,7 @@ from app.audit import service as audit
 from app.auth.models import Scope
 from app.auth.service import Principal
 from app.classification import service as classification
-from app.clock import utcnow
+from app.clock import plausible, utcnow
 from app.db import insert_returning_ids
 from app.errors import FieldError, NotFound, field_errors
 from app.issues import service as issues
@@ -110,6 +110,7 @@ def _store(session: Session, principal: Principal, items: Sequence[MentionCreate
 
 
 def _row(item: MentionCreate, url: str | None, principal: Principal, now: datetime) -> dict[str, Any]:
+    published_at, claimed = plausible(item.published_at, now)
     return {
         "source_client_id": principal.client_id,
         "source_system": principal.name,
@@ -121,7 +122,8 @@ def _row(item: MentionCreate, url: str | None, principal: Principal, now: dateti
         "title": item.title,
         "text": item.text,
         "author": item.author,
-        "published_at": item.published_at,
+        "published_at": published_at,
+        "published_at_claimed": claimed,
         "language": item.language,
         "metrics": item.metrics.model_dump(exclude_none=True),
         "watchlist_terms": item.watchlist_terms,

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from app.clock import WitaDateTime
+from app.contract import JSON_INTEGER, solid_span
 from app.monitoring.models import SourceKind
+from app.outbound.refusal import PUBLIC_URL
 from app.reference.catalog import RegionCode
 
 Term = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100, pattern=r"^[^\x00]*$")
+    str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100, pattern=solid_span(2))
 ]
+PollInterval = Annotated[int, Field(ge=60, le=86_400), JSON_INTEGER]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=2000)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200, pattern=solid_span(2))
+]
 
 
 class SourceCreate(BaseModel):
@@ -34,29 +39,33 @@ class SourceCreate(BaseModel):
     )
 
     kind: SourceKind
-    url: Url = Field(description="https only (hosts on SIGAP_OUTBOUND_ALLOW_HTTP_HOSTS excepted).")
+    url: Url = Field(
+        description="https with a DNS host name (hosts on SIGAP_OUTBOUND_ALLOW_HTTP_HOSTS excepted); the "
+        "name must resolve to public addresses only.",
+        json_schema_extra={"pattern": PUBLIC_URL},
+    )
     name: Name
-    poll_interval_s: int = Field(default=300, ge=60, le=86_400, description="Seconds between polls (≥ 60).")
+    poll_interval_s: PollInterval = Field(default=300, description="Seconds between polls (≥ 60).")
     region_codes: list[RegionCode] = Field(default_factory=list, max_length=11, description="Region hint.")
     watchlist: list[Term] = Field(default_factory=list, max_length=200, description="The source's own terms.")
-    use_default_watchlist: bool = Field(
+    use_default_watchlist: StrictBool = Field(
         default=True,
         description="Also let items through that match the province's default watchlist. With no terms at "
         "all, every item is ingested.",
     )
-    active: bool = True
+    active: StrictBool = True
 
 
 class SourceUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: Url | None = None
+    url: Url | None = Field(default=None, json_schema_extra={"pattern": PUBLIC_URL})
     name: Name | None = None
-    poll_interval_s: int | None = Field(default=None, ge=60, le=86_400)
+    poll_interval_s: PollInterval | None = None
     region_codes: list[RegionCode] | None = Field(default=None, max_length=11)
     watchlist: list[Term] | None = Field(default=None, max_length=200)
-    use_default_watchlist: bool | None = None
-    active: bool | None = None
+    use_default_watchlist: StrictBool | None = None
+    active: StrictBool | None = None
 
 
 class SourcePublic(BaseModel):

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from app.clock import AwareInstant, WitaDateTime
+from app.contract import NO_NUL, any_of, exactly_one_of, present, requires, solid_span
 from app.issues.schemas import Labels, LevelName, Reason, Title
 from app.plans.drafting import StatementKind
 from app.plans.lifecycle import PlanStatus, StatementStatus, TaskStatus
@@ -14,8 +15,11 @@ from app.plans.recommend import Cluster, Phase, Strategy
 from app.plans.sla import Deadline
 from app.reference.catalog import KNOWN_AGENCY
 
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
-Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+LongText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000, pattern=solid_span(1))
+]
+Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000, pattern=NO_NUL)]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=NO_NUL)]
 AgencyCode = Annotated[str, StringConstraints(min_length=1, max_length=64), KNOWN_AGENCY]
 
 PHASE_LABELS: dict[Phase, dict[str, str]] = {
@@ -151,7 +155,10 @@ class PlanCreate(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{}, {"crisis_cluster": "preventable", "cluster_reason": "..."}]},
+        json_schema_extra={
+            "examples": [{}, {"crisis_cluster": "preventable", "cluster_reason": "..."}],
+            **requires(present("cluster_reason"), when="crisis_cluster"),
+        },
     )
 
     crisis_cluster: Cluster | None = None
@@ -178,19 +185,23 @@ class ReasonBody(BaseModel):
 class NoteBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+    note: Note | None = None
 
 
 class CompleteBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     lessons_learned: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=10, max_length=20_000)
+        str,
+        StringConstraints(strip_whitespace=True, min_length=10, max_length=20_000, pattern=solid_span(10)),
     ] = Field(description="What went well, what did not, and what to do differently next time.")
 
 
 class TaskCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra=exactly_one_of(present("due_at"), present("due_rule")),
+    )
 
     phase: Phase
     title: Title
@@ -207,7 +218,17 @@ class TaskCreate(BaseModel):
 
 
 class TaskUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra=any_of(
+            {
+                "properties": {
+                    "status": {"enum": [s.value for s in TaskStatus if s is not TaskStatus.blocked] + [None]}
+                }
+            },
+            present("blocked_reason"),
+        ),
+    )
 
     title: Title | None = None
     notes: Notes | None = None

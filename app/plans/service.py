@@ -16,7 +16,7 @@ from app.auth.models import Scope
 from app.auth.service import Principal
 from app.classification.models import MentionClassification
 from app.classification.taxonomy import LEVEL_LABELS, Level
-from app.errors import Conflict, Forbidden, NotFound, UnprocessableEntity
+from app.errors import Conflict, Forbidden, NotFound
 from app.issues import state
 from app.issues.models import HoaxStatus, Issue, IssueMention, Status
 from app.mentions.models import Mention
@@ -151,7 +151,7 @@ def _recommendation(session: Session, issue: Issue, choice: PlanCreate) -> recom
             strategy=choice.strategy,
         )
     except recommend.StrategyRefused as exc:
-        raise UnprocessableEntity(str(exc), code="DENY_NEEDS_CONFIRMED_HOAX") from None
+        raise Conflict(str(exc), code="DENY_NEEDS_CONFIRMED_HOAX") from None
 
 
 def _task_rows(
@@ -185,7 +185,7 @@ def create_plan(
 ) -> ResponsePlan:
     """Draft a plan for the issue (locked by the caller): Sigap's advice with the officer's choices."""
     if issue.merged_into is not None:
-        raise UnprocessableEntity(
+        raise Conflict(
             f"Issue {issue.id} was merged into issue {issue.merged_into}; plan for that one.",
             code="ISSUE_MERGED",
         )

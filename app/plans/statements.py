@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from app.access import service as access
 from app.auth.service import Principal
 from app.classification.taxonomy import LEVEL_LABELS, TOPICS, Level, Topic
-from app.errors import NotFound, UnprocessableEntity
+from app.errors import Conflict, NotFound
 from app.issues.models import Issue
 from app.plans import drafting
 from app.plans.drafting import StatementKind
@@ -93,7 +93,7 @@ def create_statement(
         try:
             text = drafting.draft_statement(body.kind, facts(session, issue, now))
         except ValueError as exc:
-            raise UnprocessableEntity(
+            raise Conflict(
                 f"Sigap cannot draft this {body.kind}: {exc}. For a clarification, record the hoax evidence "
                 "on the issue (hoax_evidence) or send your own text.",
                 code="CANNOT_DRAFT",

@@ -73,7 +73,7 @@ def add_task(
     _known_agency(session, body.agency)
     phase = next(p for p in plan.phases if p["name"] == body.phase)
     if phase["skipped"]:
-        raise UnprocessableEntity(
+        raise Conflict(
             f"The {body.phase} phase is skipped in this plan ({phase['skip_reason']['en']}) Change the "
             "plan's "
             "crisis cluster first if that no longer holds.",

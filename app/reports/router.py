@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app import transfer
@@ -23,6 +23,9 @@ Reader = Annotated[Principal, Depends(require(Scope.issues_read))]
 
 MARKDOWN = "text/markdown"
 CSV = "text/csv"
+
+
+ACCEPT_MAX = 500
 
 
 def negotiate(accept: str | None) -> str:
@@ -56,6 +59,7 @@ def negotiate(accept: str | None) -> str:
     },
 )
 def daily_brief(
+    request: Request,
     session: SessionDep,
     reader: Reader,
     settings: SettingsDep,
@@ -63,7 +67,6 @@ def daily_brief(
     day: Annotated[
         IsoDate | None, Query(alias="date", description="A WITA calendar day; default today.")
     ] = None,
-    accept: Annotated[str | None, Header(max_length=500)] = None,
 ) -> Response:
     """The day's brief for leaders: top issues by level, new and escalated issues, overdue tasks, approved
     statements, opportunities to amplify and the week's sentiment trend.
@@ -74,7 +77,9 @@ def daily_brief(
     brief = service.daily_brief(
         session, day or service.today_wita(now), now, settings.public_base_url.rstrip("/"), reader
     )
-    media = negotiate(accept)
+    # Read here, not declared as a header parameter: OpenAPI ignores parameters named Accept, and the
+    # responses' content types already document the choice. Only a bounded prefix is looked at.
+    media = negotiate(request.headers.get("accept", "")[:ACCEPT_MAX] or None)
     if media == MARKDOWN:
         return Response(render.brief_markdown(brief), media_type=f"{MARKDOWN}; charset=utf-8")
     if media == CSV:

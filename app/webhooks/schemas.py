@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, WithJsonSchema
 
 from app.clock import WitaDateTime
-
-EventType = Annotated[str, StringConstraints(pattern=r"^[a-z_]+\.[a-z_]+$", max_length=64)]
+from app.contract import NO_NUL
+from app.outbound.refusal import PUBLIC_URL
 
 EVENT_TYPES = (
     "issue.created",
@@ -34,6 +34,14 @@ EVENT_TYPES = (
     "statement.superseded",
     "webhook.test",
 )
+# The schema lists the known types; the service answers an unknown one with UNKNOWN_EVENT_TYPE naming them.
+EventType = Annotated[
+    str, StringConstraints(max_length=64), WithJsonSchema({"type": "string", "enum": list(EVENT_TYPES)})
+]
+
+
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300, pattern=NO_NUL)]
+ReceiverUrl = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=2000)]
 
 
 class WebhookCreate(BaseModel):
@@ -48,23 +56,24 @@ class WebhookCreate(BaseModel):
         },
     )
 
-    url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=2000)] = Field(
-        description="https only (hosts on SIGAP_WEBHOOK_ALLOW_HTTP_HOSTS excepted); must resolve to public "
-        "addresses."
+    url: ReceiverUrl = Field(
+        description="https with a DNS host name (hosts on SIGAP_WEBHOOK_ALLOW_HTTP_HOSTS excepted); the name "
+        "must resolve to public addresses only.",
+        json_schema_extra={"pattern": PUBLIC_URL},
     )
     event_types: list[EventType] = Field(
         default_factory=list, max_length=50, description="Event types to receive; empty: all of them."
     )
-    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
+    description: Description = ""
 
 
 class WebhookUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=2000)] | None = None
+    url: ReceiverUrl | None = Field(default=None, json_schema_extra={"pattern": PUBLIC_URL})
     event_types: list[EventType] | None = Field(default=None, max_length=50)
-    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
-    active: bool | None = Field(
+    description: Description | None = None
+    active: StrictBool | None = Field(
         default=None, description="`true` re-enables a subscription disabled by `410`."
     )
 

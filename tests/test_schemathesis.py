@@ -247,7 +247,7 @@ def _run(harness: Harness) -> Outcome:
     outcome.seconds = time.monotonic() - started
     provider = escalating_provider(schema)
     assert provider is not None and set(provider.peers) == set(PEERS)  # ST402 has its two identities
-    # Which reads one agency replayed as the other (once per operation and resource); none: ST402 never looked.
+    # Reads one agency replayed as the other (once per operation and resource); none: ST402 never looked.
     probed = getattr(provider, "_probed", set())
     outcome.peer_reads = sorted({key[1] for key in probed if key[0] == "read"})
     return outcome

@@ -13,9 +13,8 @@ from typing import Annotated, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.classification.taxonomy import Level, Sentiment, Topic
-from app.contract import JSON_INTEGER
 
-Dimension = Annotated[int, Field(ge=0, le=3), JSON_INTEGER]
+Dimension = Annotated[int, Field(ge=0, le=3)]
 OneToFour = Annotated[int, Field(ge=1, le=4)]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 

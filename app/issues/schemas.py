@@ -30,6 +30,7 @@ from app.reference.catalog import KNOWN_AGENCY
 
 LevelName = Literal["normal", "waspada", "siaga", "awas"]
 RowId = Annotated[int, Field(ge=1, le=MAX_ID), JSON_INTEGER]
+DimensionInput = Annotated[Dimension, JSON_INTEGER]
 # No NUL characters: PostgreSQL stores none, in text or JSON (a reason goes into the history and audit trail).
 Reason = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=5, max_length=2000, pattern=solid_span(5))
@@ -55,11 +56,11 @@ class ImpactOverride(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    public_safety: Dimension | None = None
-    economic_loss: Dimension | None = None
-    public_trust: Dimension | None = None
-    threat_readiness: Dimension | None = None
-    inter_agency: Dimension | None = None
+    public_safety: DimensionInput | None = None
+    economic_loss: DimensionInput | None = None
+    public_trust: DimensionInput | None = None
+    threat_readiness: DimensionInput | None = None
+    inter_agency: DimensionInput | None = None
 
 
 IMPACT_DIMENSIONS = tuple(ImpactOverride.model_fields)

@@ -93,3 +93,24 @@ def test_swagger_ui_is_served_without_a_cdn(client: TestClient) -> None:
     assert bundle.status_code == 200 and len(bundle.content) > 100_000
     assert client.get("/docs/assets/swagger-ui.css").status_code == 200
     assert client.get("/redoc").status_code == 404
+
+
+def test_every_response_link_names_an_operation_and_its_parameters(document: dict[str, Any]) -> None:
+    operations = {
+        op["operationId"]: op
+        for item in document["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict) and "operationId" in op
+    }
+    links = [
+        link
+        for item in document["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict)
+        for response in op.get("responses", {}).values()
+        for link in response.get("links", {}).values()
+    ]
+    assert links, "intake answers link to the mention and its issue"
+    for link in links:
+        target = operations[link["operationId"]]
+        assert set(link["parameters"]) <= {p["name"] for p in target.get("parameters", [])}, link

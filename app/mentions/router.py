@@ -60,6 +60,21 @@ IdempotencyKey = Annotated[
 ]
 
 _INTAKE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    # Where to go next, for Swagger UI readers, generated clients and stateful tests alike.
+    201: {
+        "links": {
+            "mention": {
+                "operationId": "get_mention_v1_mentions__mention_id__get",
+                "parameters": {"mention_id": "$response.body#/id"},
+                "description": "The stored mention.",
+            },
+            "issue": {
+                "operationId": "get_issue_v1_issues__issue_id__get",
+                "parameters": {"issue_id": "$response.body#/issue_id"},
+                "description": "The issue it was attached to.",
+            },
+        }
+    },
     200: {
         "model": MentionIntakeResult,
         "description": "Already stored: the stored mention, `duplicate: true`.",

@@ -10,9 +10,12 @@ describe exactly what its validator checks.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BeforeValidator
+from annotated_types import GroupedMetadata
+from pydantic import BeforeValidator, StringConstraints
 from pydantic_core import PydanticCustomError
 
 Schema = dict[str, Any]
@@ -93,3 +96,34 @@ def _json_integer(value: object) -> object:
 # Last in `Annotated[int, Field(ge=..., le=...), JSON_INTEGER]`: an integer in a JSON body exactly as the
 # schema's `integer` says. (Put first, it would hide the bounds from the schema.)
 JSON_INTEGER = BeforeValidator(_json_integer)
+
+
+def _at_most(max_length: int) -> BeforeValidator:
+    # The untrimmed text is bounded too, as the schema's `maxLength` says (`strip_whitespace` alone bounds
+    # only what is left after trimming).
+    def bounded(value: object) -> object:
+        if isinstance(value, str) and len(value) > max_length:
+            raise PydanticCustomError(
+                "string_too_long",
+                "String should have at most {max_length} characters",
+                {"max_length": max_length},
+            )
+        return value
+
+    return BeforeValidator(bounded)
+
+
+@dataclass(frozen=True)
+class Trimmed(GroupedMetadata):
+    """``Annotated[str, Trimmed(min, max)]``: text stored without surrounding whitespace, ``min``..``max``
+    characters once trimmed and at most ``max`` as sent, without NUL — and a schema that says all of it."""
+
+    min_length: int
+    max_length: int
+
+    def __iter__(self) -> Iterator[object]:
+        pattern = solid_span(self.min_length) if self.min_length else NO_NUL
+        yield StringConstraints(
+            strip_whitespace=True, min_length=self.min_length, max_length=self.max_length, pattern=pattern
+        )
+        yield _at_most(self.max_length)

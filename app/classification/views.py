@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from app.classification.schemas import Classification
 from app.classification.taxonomy import Topic
 from app.clock import ClaimedInstant, WitaDateTime
-from app.contract import JSON_INTEGER, any_of, present, solid_span, text_present
+from app.contract import JSON_INTEGER, Trimmed, any_of, present, text_present
 from app.mentions.models import SourceType
 
 Sentiment = Literal["negative", "neutral", "positive"]
@@ -19,9 +19,7 @@ Figure = Annotated[int, Field(ge=0, le=10**15), JSON_INTEGER]
 MetricName = Literal["reach", "views", "likes", "shares", "comments"]
 
 
-Reason = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=5, max_length=2000, pattern=solid_span(5))
-]
+Reason = Annotated[str, Trimmed(5, 2000)]
 
 
 class LabelCreate(BaseModel):

@@ -9,7 +9,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    StringConstraints,
     UrlConstraints,
     model_validator,
 )
@@ -23,7 +22,7 @@ from app.classification.schemas import (
     TopicVerdict,
 )
 from app.clock import WitaDateTime
-from app.contract import JSON_INTEGER, NO_NUL, any_of, present, solid_span
+from app.contract import JSON_INTEGER, Trimmed, any_of, present
 from app.db_types import MAX_ID
 from app.issues.models import HoaxStatus, Stage, Status
 from app.reference.catalog import KNOWN_AGENCY
@@ -32,12 +31,8 @@ LevelName = Literal["normal", "waspada", "siaga", "awas"]
 RowId = Annotated[int, Field(ge=1, le=MAX_ID), JSON_INTEGER]
 DimensionInput = Annotated[Dimension, JSON_INTEGER]
 # No NUL characters: PostgreSQL stores none, in text or JSON (a reason goes into the history and audit trail).
-Reason = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=5, max_length=2000, pattern=solid_span(5))
-]
-Title = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=300, pattern=solid_span(3))
-]
+Reason = Annotated[str, Trimmed(5, 2000)]
+Title = Annotated[str, Trimmed(3, 300)]
 
 
 class Labels(BaseModel):
@@ -166,7 +161,7 @@ class IssuePage(BaseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` to get the next page; null on the last.")
 
 
-Summary = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=NO_NUL)]
+Summary = Annotated[str, Trimmed(0, 2000)]
 CHANGEABLE = ("title", "summary", "status", "assigned_agency", "hoax_status", "hoax_evidence")
 
 

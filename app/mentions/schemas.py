@@ -23,7 +23,7 @@ from pydantic_core import PydanticCustomError
 from app.classification.schemas import OfficialAlert
 from app.classification.views import StoredClassification
 from app.clock import ClaimedInstant, WitaDateTime
-from app.contract import HTTP_URL, JSON_INTEGER, WHITESPACE_CHARS, text_present
+from app.contract import HTTP_URL, JSON_INTEGER, NO_NUL, WHITESPACE_CHARS, text_present
 from app.errors import FieldError
 from app.issues.schemas import MentionIssueLink
 from app.mentions.examples import BATCH_EXAMPLE, MENTION_EXAMPLE, MENTION_PUBLIC_EXAMPLE
@@ -97,11 +97,13 @@ class MentionCreate(BaseModel):
         "The verdict is never below what the issuing agency declared (Extreme → Awas, Severe → Siaga, "
         "Moderate → Waspada, when Observed or Likely; one step less when only Possible).",
     )
-    watchlist_terms: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
-        default_factory=list,
-        max_length=50,
-        description="Watchlist terms the item matched, when a monitoring tool (or Sigap's own poller) "
-        "selected it by keywords.",
+    watchlist_terms: list[Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_NUL)]] = (
+        Field(
+            default_factory=list,
+            max_length=50,
+            description="Watchlist terms the item matched, when a monitoring tool (or Sigap's own poller) "
+            "selected it by keywords.",
+        )
     )
 
     @field_validator("title", "text", "author", "source_name", mode="before")

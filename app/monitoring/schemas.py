@@ -4,22 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from app.clock import WitaDateTime
-from app.contract import JSON_INTEGER, solid_span
+from app.contract import JSON_INTEGER, Trimmed
 from app.monitoring.models import SourceKind
 from app.outbound.refusal import PUBLIC_URL
 from app.reference.catalog import RegionCode
 
-Term = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100, pattern=solid_span(2))
-]
+Term = Annotated[str, Trimmed(2, 100)]
 PollInterval = Annotated[int, Field(ge=60, le=86_400), JSON_INTEGER]
-Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=2000)]
-Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200, pattern=solid_span(2))
-]
+Url = Annotated[str, Trimmed(8, 2000)]
+Name = Annotated[str, Trimmed(2, 200)]
 
 
 class SourceCreate(BaseModel):

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from app.clock import AwareInstant, WitaDateTime
-from app.contract import NO_NUL, any_of, exactly_one_of, present, requires, solid_span
+from app.contract import Trimmed, any_of, exactly_one_of, present, requires
 from app.issues.schemas import Labels, LevelName, Reason, Title
 from app.plans.drafting import StatementKind
 from app.plans.lifecycle import PlanStatus, StatementStatus, TaskStatus
@@ -15,11 +15,9 @@ from app.plans.recommend import Cluster, Phase, Strategy
 from app.plans.sla import Deadline
 from app.reference.catalog import KNOWN_AGENCY
 
-LongText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000, pattern=solid_span(1))
-]
-Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000, pattern=NO_NUL)]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=NO_NUL)]
+LongText = Annotated[str, Trimmed(1, 20_000)]
+Notes = Annotated[str, Trimmed(0, 4000)]
+Note = Annotated[str, Trimmed(0, 2000)]
 AgencyCode = Annotated[str, StringConstraints(min_length=1, max_length=64), KNOWN_AGENCY]
 
 PHASE_LABELS: dict[Phase, dict[str, str]] = {
@@ -191,10 +189,9 @@ class NoteBody(BaseModel):
 class CompleteBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    lessons_learned: Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=10, max_length=20_000, pattern=solid_span(10)),
-    ] = Field(description="What went well, what did not, and what to do differently next time.")
+    lessons_learned: Annotated[str, Trimmed(10, 20_000)] = Field(
+        description="What went well, what did not, and what to do differently next time."
+    )
 
 
 class TaskCreate(BaseModel):

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, WithJsonSchema
 
 from app.clock import WitaDateTime
-from app.contract import NO_NUL
+from app.contract import Trimmed
 from app.outbound.refusal import PUBLIC_URL
 
 EVENT_TYPES = (
@@ -40,8 +40,8 @@ EventType = Annotated[
 ]
 
 
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300, pattern=NO_NUL)]
-ReceiverUrl = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=2000)]
+Description = Annotated[str, Trimmed(0, 300)]
+ReceiverUrl = Annotated[str, Trimmed(8, 2000)]
 
 
 class WebhookCreate(BaseModel):

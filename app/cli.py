@@ -214,7 +214,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
-    worker = Worker(Database(build_engine(settings)), settings)
+    database = Database(build_engine(settings))
+    worker = Worker(database, settings)
     if args.metrics_port:
         from prometheus_client import start_http_server
 
@@ -223,6 +224,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
         print(worker.run_once())
         worker.close()
         return 0
+    if settings.warm_up:
+        from app.warmup import warm_up
+
+        warm_up(database)  # a long-running worker classifies every polled item: see app.warmup
     anyio.run(worker.run)
     return 0
 

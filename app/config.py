@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     personal_data_retention_days: int = Field(default=180, ge=1)
     personal_data_check_hours: float = Field(default=24.0, ge=0)
 
+    # Build the classifier (word lists, indexes, active models) at start-up and freeze it out of garbage
+    # collection (app/warmup). Tests switch it off: each test's app would pay a full collection.
+    warm_up: bool = True
+
     # Requests per API client and window (app/ratelimit), counted in the database so every server process
     # shares one quota. Clients holding mentions:write (monitoring tools, bridges) get the intake quota, the
     # rest the default; 0 means unlimited. Per-client quotas by id: SIGAP_RATE_LIMIT_CLIENTS='{"7": 20000}'.

@@ -43,6 +43,7 @@ from app.ratelimit.middleware import RateLimitMiddleware
 from app.ratelimit.service import RateLimiter
 from app.reference.router import router as reference_router
 from app.reports.router import router as reports_router
+from app.warmup import thaw, warm_up
 from app.webhooks.router import router as webhooks_router
 from app.worker import Worker
 
@@ -142,11 +143,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         await anyio.to_thread.run_sync(_bootstrap_admin, settings, database)
+        if settings.warm_up:
+            await anyio.to_thread.run_sync(warm_up, database)
         async with anyio.create_task_group() as background:
             if settings.runs_worker_in_process:
                 background.start_soon(Worker(database, settings, lambda: app.state.clock()).run)
             yield
             background.cancel_scope.cancel()
+        thaw()
         database.dispose()
         rate_limiter.dispose()
 

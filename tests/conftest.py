@@ -37,6 +37,8 @@ BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
 def test_settings(database_url: str, **overrides: Any) -> Settings:
     # Tests sweep overdue tasks themselves, on their own clock.
     overrides.setdefault("overdue_sweep_seconds", 0)
+    # A full garbage collection per app start-up; tests/test_health.py checks the warm-up itself.
+    overrides.setdefault("warm_up", False)
     return Settings(
         env=Environment.test,
         database_url=database_url,

@@ -1,3 +1,5 @@
+import gc
+
 from fastapi.testclient import TestClient
 
 from app.config import Environment
@@ -30,3 +32,17 @@ def test_readyz_is_503_until_migrated(databases: DatabaseFactory) -> None:
         assert response.json()["code"] == "NOT_READY"
         assert response.json()["migrations"] == "behind"
         assert "retry-after" in response.headers
+
+
+def test_start_up_builds_the_classifier_and_freezes_it_out_of_garbage_collection(
+    database_url: str,
+) -> None:
+    # app.warmup: the word lists, indexes and models are built before the first request and frozen, so full
+    # collections stop walking them; stopping the app lets them be collected again.
+    settings = test_settings(database_url, warm_up=True)
+    database = Database(build_engine(settings))
+    gc.unfreeze()
+    with TestClient(create_app(settings, database)):
+        assert gc.get_freeze_count() > 10_000
+    assert gc.get_freeze_count() == 0
+    database.dispose()

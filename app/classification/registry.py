@@ -39,6 +39,7 @@ class ActiveModels:
                 ).all()
             )
             models = {task: m for task, m in self._models.items() if active.get(task) == m.version}
+            loaded = False
             for task, version in active.items():
                 if task not in models:
                     artifact = session.exec(
@@ -46,12 +47,17 @@ class ActiveModels:
                     ).one()
                     try:
                         models[task] = TrainedModel.from_bytes(artifact)
+                        loaded = True
                     except ValueError as exc:
                         # An artifact of an older format (or damaged): the rules answer for this task until
                         # an officer retrains, rather than every intake failing.
                         log.warning("classifier model %s not loaded, rules answer: %s", version, exc)
             self._models = models  # swapped whole: a reader sees the old set or the new one, never a mix
             self._checked_at = time.monotonic()
+        if loaded:
+            from app.warmup import freeze  # app.warmup imports this module
+
+            freeze()  # a new model's arrays and dicts live as long as it does (see app.warmup)
         return models
 
     def invalidate(self) -> None:

@@ -346,7 +346,10 @@ async def _load(
             await asyncio.sleep(0.05)
         done.set()
 
-    limits = httpx.Limits(max_connections=WRITERS, max_keepalive_connections=WRITERS)
+    # The client drops idle connections before uvicorn's 5 s keep-alive timeout closes them. With both at
+    # 5 s, a request sent on a connection left idle through the outage could cross the server's close (seen
+    # once in CI under load, as a ReadError): a race of HTTP keep-alive, not an answer the service withheld.
+    limits = httpx.Limits(max_connections=WRITERS, max_keepalive_connections=WRITERS, keepalive_expiry=2.0)
     async with httpx.AsyncClient(base_url=server.base_url, timeout=30, limits=limits) as client:
         await asyncio.gather(operator(), *(writer(client) for _ in range(WRITERS)))
     return outcomes

@@ -32,13 +32,19 @@ def wita_isoformat(value: datetime) -> str:
 WitaDateTime = Annotated[datetime, PlainSerializer(wita_isoformat, return_type=str, when_used="json")]
 
 
-def aware_utc(value: datetime) -> datetime:
-    """Accept an instant only with its UTC offset; a wall-clock time alone is ambiguous (WIB? WITA?)."""
+def offset_required(value: datetime) -> datetime:
+    """Accept a time only with its UTC offset; a wall-clock time alone is ambiguous (WIB? WITA?)."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise PydanticCustomError(
             "timezone_required",
             "a time must carry a UTC offset, e.g. 2026-11-27T08:15:00+08:00 (WITA) or 2026-11-27T00:15:00Z",
         )
+    return value
+
+
+def aware_utc(value: datetime) -> datetime:
+    """An instant with its UTC offset (see ``offset_required``), in UTC."""
+    offset_required(value)
     try:
         return value.astimezone(UTC)
     except OverflowError:
@@ -66,21 +72,12 @@ def _iso_text(value: object) -> object:
     return value
 
 
-def _offset_required(value: datetime) -> datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise PydanticCustomError(
-            "timezone_required",
-            "a time must carry a UTC offset, e.g. 2026-11-27T08:15:00+08:00 (WITA) or 2026-11-27T00:15:00Z",
-        )
-    return value
-
-
 # A time a source claims (when it published something): must carry an offset, and is kept as written, in
 # any year; `plausible` decides what Sigap records.
 ClaimedInstant = Annotated[
     datetime,
     BeforeValidator(_iso_text),
-    AfterValidator(_offset_required),
+    AfterValidator(offset_required),
     WithJsonSchema({"type": "string", "format": "date-time", "maxLength": INSTANT_MAX_LENGTH}),
 ]
 EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)

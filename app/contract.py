@@ -30,7 +30,6 @@ WHITESPACE_CHARS = (
 )
 # One character that is neither whitespace nor NUL (no database text column holds a NUL).
 SOLID = rf"[^{WHITESPACE}\u0000]"
-NOT_BLANK = SOLID
 NO_NUL = r"^[^\u0000]*$"
 
 
@@ -59,7 +58,7 @@ def requires(field: Schema, *, when: str) -> Schema:
 
 def text_present(*names: str) -> Schema:
     """At least one of the string fields ``names`` holds more than whitespace."""
-    return any_of(*(present(name, pattern=NOT_BLANK) for name in names))
+    return any_of(*(present(name, pattern=SOLID) for name in names))
 
 
 def solid_span(min_length: int) -> str:

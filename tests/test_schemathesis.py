@@ -59,7 +59,7 @@ IDENTITIES = {  # name -> (agency, scopes); order matters: schemathesis tries th
     "admin": ("diskominfo", [Scope.admin]),
 }
 PEERS = ["samarinda", "balikpapan"]
-MIN_PEER_PROBES = 5
+MIN_PEER_READS = 5
 # schemathesis' own defaults for `positive_data_acceptance` and `negative_data_rejection`
 POSITIVE_EXPECTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 NEGATIVE_EXPECTED = ["400", "401", "403", "404", "405", "406", "409", "415", "422", "428", "429", "5xx"]
@@ -289,4 +289,4 @@ def test_schemathesis_finds_nothing(running_app: Harness, monkeypatch: pytest.Mo
     assert found == set(), report
     # ST402 looked: an agency replayed the other's reads of objects the other created (once per operation
     # and resource, by schemathesis' design). Tenancy itself is proven in tests/test_access.py.
-    assert len(outcome.peer_reads) >= MIN_PEER_PROBES, report
+    assert len(outcome.peer_reads) >= MIN_PEER_READS, report

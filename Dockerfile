@@ -22,7 +22,11 @@ WORKDIR /srv/sigap
 COPY --from=build /opt/venv /opt/venv
 COPY alembic.ini ./
 COPY alembic ./alembic
-RUN mkdir -p /srv/sigap/data && chown -R sigap:sigap /srv/sigap
+# The classifier's numba functions are compiled once here, into a cache the service user may refresh.
+ENV NUMBA_CACHE_DIR=/srv/sigap/numba-cache
+RUN mkdir -p /srv/sigap/data "$NUMBA_CACHE_DIR" \
+    && python -c "from app.classification.compiled import compile_kernels; compile_kernels()" \
+    && chown -R sigap:sigap /srv/sigap
 USER sigap
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \

@@ -3,7 +3,8 @@
 The classifier's word lists and indexes and the trained models are hundreds of thousands of long-lived
 objects. CPython's full collections walk every tracked object, so with them in the heap an intake batch paid
 a pause of ~100 ms every few requests (measured: a 100-item batch took 160 ms, and 260 ms every fifth one).
-Built once at start-up and then frozen (``gc.freeze``), they are left out of every later collection.
+Built once at start-up and then frozen (``gc.freeze``), they are left out of every later collection. The
+classifier's numba functions are compiled (or loaded from numba's cache) here too, not on the first mention.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.classification.compiled import compile_kernels
 from app.classification.engine import classify
 from app.classification.registry import ACTIVE_MODELS
 from app.classification.schemas import Document
@@ -35,6 +37,7 @@ def warm_up(database: Database) -> None:
             models = ACTIVE_MODELS.get(session)
     except SQLAlchemyError as exc:  # not migrated or not reachable yet: the first request loads them
         logger.info("classifier models not loaded at start-up (%s)", exc.__class__.__name__)
+    compile_kernels()  # whether or not a model is trained yet: the first one must not wait for numba
     classify(
         _SAMPLE,
         now=datetime.now(UTC),

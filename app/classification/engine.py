@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from app.classification import language, rules, scoring
-from app.classification.learn import MAX_MODEL_CHARS
+from app.classification.compiled import predictions
+from app.classification.learn import MAX_MODEL_CHARS, TrainedModel, tokens_of
 from app.classification.lexicon import keyword_index, signal_weights
 from app.classification.regions import region_codes, region_index
 from app.classification.schemas import (
@@ -51,42 +52,32 @@ def _bounded(doc: Document) -> tuple[str, str, list[Signal]]:
     return title, body, [Signal(name="bounded_prefix", weight=0.0, evidence=[analysed])]
 
 
-def _model_labels(
-    model: TextModel,
-    texts: Sequence[str],
-    tokens: Sequence[tuple[str, ...] | None],
-    allowed: type[Sentiment] | type[Topic],
-    task: str,
-) -> list[tuple[str, float, Signal] | None]:
-    """Per text the model's label with the signal that records it, or None for a label outside our taxonomy.
+def _model_answers(
+    reading: _Reading, models: Sequence[tuple[str, TextModel, type[Sentiment] | type[Topic]]]
+) -> dict[str, tuple[str, float, Signal] | None]:
+    """Per task the model's label with the signal that records it, or None for a label outside our taxonomy.
 
-    Texts whose model tokens the engine already has are predicted together in one pass; a longer text is
-    read by the model itself, up to its own bound.
+    Trained models read the words the engine already normalised, all of them in one compiled pass; any other
+    model that reads tokens gets them, and the rest the text.
     """
-    predicted: list[tuple[str, float] | None] = [None] * len(texts)
-    predict_many = getattr(model, "predict_many", None)
-    predict_tokens = getattr(model, "predict_tokens", None)
-    have = [i for i, words in enumerate(tokens) if words is not None]
-    if have and predict_many is not None:
-        for i, answer in zip(have, predict_many([tokens[i] for i in have]), strict=True):
-            predicted[i] = answer
-    elif predict_tokens is not None:
-        for i in have:
-            predicted[i] = predict_tokens(tokens[i])
-    rest = [i for i, answer in enumerate(predicted) if answer is None]
-    if rest:
-        for i, answer in zip(rest, model.predict([texts[i] for i in rest]), strict=True):
-            predicted[i] = answer
-    out: list[tuple[str, float, Signal] | None] = []
-    for answer in predicted:
-        assert answer is not None
+    tokens = reading.model_tokens if reading.model_tokens is not None else tokens_of(reading.model_text)
+    trained = tuple(model for _, model, _ in models if isinstance(model, TrainedModel))
+    compiled = dict(zip(map(id, trained), predictions(trained, tokens), strict=True)) if trained else {}
+    out: dict[str, tuple[str, float, Signal] | None] = {}
+    for task, model, allowed in models:
+        answer = compiled.get(id(model))
+        if answer is None:
+            predict_tokens = getattr(model, "predict_tokens", None)
+            answer = predict_tokens(tokens) if predict_tokens else model.predict([reading.model_text])[0]
         label, probability = answer
         if label not in allowed.__members__:
-            out.append(None)
+            out[task] = None
             continue
         why = [f"{model.version}: {label}"]
-        out.append(
-            (label, probability, Signal(name=f"{task}_model", weight=round(probability, 3), evidence=why))
+        out[task] = (
+            label,
+            probability,
+            Signal(name=f"{task}_model", weight=round(probability, 3), evidence=why),
         )
     return out
 
@@ -172,32 +163,31 @@ def classify_many(
     sentiment_model: TextModel | None = None,
     topic_model: TextModel | None = None,
 ) -> list[Classification]:
-    """Classify mentions together: the same verdicts as :func:`classify` one by one, with each model asked
-    once for all of them."""
+    """Classify mentions: the same verdicts as :func:`classify` one by one (each text is read alone)."""
     now = now or datetime.now(UTC)
     if now.tzinfo is None:
         # Sigap keeps UTC everywhere; a naive "now" from a caller means UTC, not the server's zone.
         now = now.replace(tzinfo=UTC)
-    readings = [_read(doc) for doc in docs]
-    asked = [r for r in readings if r.supported]
-    by_model: dict[str, dict[int, tuple[str, float, Signal] | None]] = {"topic": {}, "sentiment": {}}
-    for task, model, allowed in (("topic", topic_model, Topic), ("sentiment", sentiment_model, Sentiment)):
-        if model is not None and asked:
-            answers = _model_labels(
-                model, [r.model_text for r in asked], [r.model_tokens for r in asked], allowed, task
-            )
-            by_model[task] = {id(r): answer for r, answer in zip(asked, answers, strict=True)}
-    return [
-        _verdict(
-            r,
-            now,
-            sentiment_model,
-            topic_model,
-            by_model["sentiment"].get(id(r)),
-            by_model["topic"].get(id(r)),
-        )
-        for r in readings
+    models = [
+        (task, model, allowed)
+        for task, model, allowed in (("topic", topic_model, Topic), ("sentiment", sentiment_model, Sentiment))
+        if model is not None
     ]
+    verdicts = []
+    for doc in docs:
+        reading = _read(doc)
+        answers = _model_answers(reading, models) if models and reading.supported else {}
+        verdicts.append(
+            _verdict(
+                reading,
+                now,
+                sentiment_model,
+                topic_model,
+                answers.get("sentiment"),
+                answers.get("topic"),
+            )
+        )
+    return verdicts
 
 
 def _verdict(

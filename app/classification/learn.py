@@ -5,9 +5,10 @@ unigrams, bigrams and the ``NEG_`` form of a word after a negator (sublinear tf-
 within words, pooled per word type (see ``_Design``) -- and fits a class-balanced linear SVM on both plus
 complement naive Bayes on the words. Both models are linear, so they fold into one coefficient matrix; how
 much NB weighs and the softmax temperature that turns scores into probabilities are chosen by
-cross-validation on the training data. ``TrainedModel`` predicts with dictionaries and numpy alone: a
-word's char score is computed once, so intake pays neither scikit-learn nor a hash per n-gram. Training and
-prediction share one feature function, so what is evaluated is what runs.
+cross-validation on the training data. ``TrainedModel`` predicts with numpy alone, through
+:mod:`app.classification.compiled`: a word's char score is computed once, so intake pays neither scikit-learn
+nor a hash per n-gram. What it computes is checked against this module's feature function on the training
+texts (``tests/test_classification_learn.py``), so what is evaluated is what runs.
 
 Artifacts are ``numpy.savez`` archives (arrays and one JSON header) read with ``allow_pickle=False``: loading
 a model cannot execute code, whoever wrote the bytes.
@@ -23,14 +24,17 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
-from itertools import chain, pairwise, repeat
-from typing import Any, TypedDict, cast
+from functools import cached_property, lru_cache
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 import numpy.typing as npt
 
 from app.classification.text import NEGATORS, normalise
+
+if TYPE_CHECKING:
+    from app.classification.compiled import CompiledModels
 
 FORMAT = "sigap-text-model"
 # 2: vocabulary features and an SVM + NB ensemble (version 1 hashed features into a logistic regression).
@@ -116,11 +120,8 @@ def tokens_of(text: str) -> tuple[str, ...]:
 
 
 # "kurang enak" reads as "tidak enak" in reviews and complaints (+0.02 macro-F1 on IndoLEM dev).
-_NEGATORS = NEGATORS | {"kurang"}
-_NEG = "NEG_"
-# Words first met at prediction time keep their computed char score; bounded so a stream of typos cannot grow
-# a process without limit.
-_UNSEEN_CACHE_MAX = 50_000
+NEGATORS_FOR_MODELS = NEGATORS | {"kurang"}
+NEGATION_FEATURE_PREFIX = "NEG_"
 
 
 def _word_features(tokens: Sequence[str], settings: Settings) -> list[str]:
@@ -137,7 +138,11 @@ def _pair_features(tokens: Sequence[str], settings: Settings) -> list[str]:
     """
     out = [f"{a} {b}" for a, b in pairwise(tokens)] if settings.word_max_n >= 2 else []
     for step in range(1, settings.negation_window + 1):
-        out += [_NEG + b for a, b in zip(tokens, tokens[step:], strict=False) if a in _NEGATORS]
+        out += [
+            NEGATION_FEATURE_PREFIX + b
+            for a, b in zip(tokens, tokens[step:], strict=False)
+            if a in NEGATORS_FOR_MODELS
+        ]
     return out
 
 
@@ -332,28 +337,12 @@ def _select(design: _Design, labels: Sequence[str], settings: Settings, seed: in
     return best, float(temperatures[int(np.argmin(losses))])
 
 
-def _per_doc(doc: npt.NDArray[np.int64], column: npt.NDArray[Any], n_columns: int) -> tuple[Any, Any, Any]:
-    """(text, column, count) of each distinct column per text, ordered by text, then column."""
-    keys, counts = np.unique(doc * n_columns + column, return_counts=True)
-    return keys // n_columns, keys % n_columns, counts
-
-
-def _add_normalised(total: _F64, doc: npt.NDArray[Any], weights: _F64, rows: _F64) -> None:
-    """Add to each text's row of ``total`` the sum of its ``weights * rows`` over the length of its weights.
-
-    ``doc`` is ascending; every text's sum runs over its own entries in order, so it does not depend on the
-    other texts of the batch.
-    """
-    if not len(doc):
-        return
-    starts = np.flatnonzero(np.concatenate(([True], doc[1:] != doc[:-1])))
-    sums = np.add.reduceat(weights[:, None] * rows, starts, axis=0)
-    norms = np.sqrt(np.add.reduceat(weights * weights, starts))
-    total[doc[starts]] += sums / norms[:, None]
-
-
 class TrainedModel:
-    """A fitted classifier: ``predict`` gives ``(label, probability)`` per text. Satisfies ``TextModel``."""
+    """A fitted classifier: ``predict`` gives ``(label, probability)`` per text. Satisfies ``TextModel``.
+
+    It holds what training learned; predicting is :mod:`app.classification.compiled`'s, which also serves
+    several models in one pass over a text.
+    """
 
     def __init__(
         self,
@@ -379,163 +368,54 @@ class TrainedModel:
         self.trained_at = trained_at
         self.temperature = float(temperature)
         self.nb_weight = float(nb_weight)
-        self._words = list(words)
+        # Word features (unigrams, bigrams "a b", NEG_ words) with per feature its idf and its coefficient
+        # for each label side by side.
+        self.words: tuple[str, ...] = tuple(words)
+        self.word_rows = np.ascontiguousarray(word_rows, dtype=np.float64)  # (words, 1 + labels)
+        # Char n-grams the same way, and per training word type its char score (``_Design``).
         self._ngrams = list(ngrams)
-        self._types = list(types)
-        # Per column its idf and its coefficient for each label side by side: one gathered row per feature.
-        self._word_rows = np.ascontiguousarray(word_rows, dtype=np.float64)  # (words, 1 + labels)
         self._ngram_rows = np.ascontiguousarray(ngram_rows, dtype=np.float64)  # (ngrams, 1 + labels)
-        self._type_scores = np.ascontiguousarray(type_scores, dtype=np.float64)  # (types, labels)
-        self._intercept = np.asarray(intercept, dtype=np.float64)
+        self.types: tuple[str, ...] = tuple(types)
+        self.type_scores = np.ascontiguousarray(type_scores, dtype=np.float64)  # (types, labels)
+        self.intercept = np.asarray(intercept, dtype=np.float64)
         self._ngram_index = {g: i for i, g in enumerate(self._ngrams)}
-        self._type_index = {t: i for i, t in enumerate(self._types)}
-        # Every word feature is made of training word types, so a text's features are found from one dict
-        # look-up per token and numpy: a type's unigram and NEG_ columns (-1: none), and bigrams by the code
-        # first * n_types + second in a sorted array. Looking up freshly built bigram strings in a dict of a
-        # few hundred thousand cost more than all the rest of prediction.
-        n_types = len(self._types)
-        self._type_word = np.full(n_types, -1, dtype=np.intp)
-        self._type_neg = np.full(n_types, -1, dtype=np.intp)
-        codes: list[int] = []
-        code_cols: list[int] = []
-        for column, feature in enumerate(self._words):
-            if " " in feature:
-                first, second = feature.split(" ")
-                codes.append(self._type_index[first] * n_types + self._type_index[second])
-                code_cols.append(column)
-            elif feature.startswith(_NEG):
-                self._type_neg[self._type_index[feature[len(_NEG) :]]] = column
-            else:
-                self._type_word[self._type_index[feature]] = column
-        order = np.argsort(np.array(codes, dtype=np.int64), kind="stable")
-        self._bigram_codes = np.array(codes, dtype=np.int64)[order]
-        self._bigram_cols = np.array(code_cols, dtype=np.intp)[order]
-        self._unseen: dict[str, _F64] = {}
         self._zero = np.zeros(len(self.labels))
         self.version: str = (
             version or f"{task}-{trained_at.astimezone(UTC):%Y%m%dT%H%M%SZ}-{self.digest()[:8]}"
         )
 
-    def _type_score(self, word: str) -> _F64:
-        """Char-block score of a word the training data did not contain (cached)."""
-        found = self._unseen.get(word)
-        if found is not None:
-            return found
+    def char_score(self, word: str) -> _F64:
+        """Char-block score of a word the training data did not contain: the unit-length idf vector of the
+        n-grams the model knows, times their coefficients."""
         get = self._ngram_index.get
         ids = [i for i in map(get, _char_ngrams(word, self.settings)) if i is not None]
-        score = self._zero
-        if ids:
-            rows = self._ngram_rows.take(sorted(ids), axis=0)
-            idf = rows[:, 0]
-            score = (idf @ rows[:, 1:]) / math.sqrt(float(idf @ idf))
-        if len(self._unseen) >= _UNSEEN_CACHE_MAX:
-            self._unseen = {}
-        self._unseen[word] = score
+        if not ids:
+            return self._zero
+        rows = self._ngram_rows.take(sorted(ids), axis=0)
+        idf = rows[:, 0]
+        score: _F64 = (idf @ rows[:, 1:]) / math.sqrt(float(idf @ idf))
         return score
+
+    @cached_property
+    def _alone(self) -> CompiledModels:
+        from app.classification.compiled import CompiledModels  # it builds on this module
+
+        return CompiledModels([self])
 
     def scores(self, tokens: Sequence[str]) -> _F64:
         """Decision score of each of :attr:`labels` for one text's tokens (:func:`tokens_of`)."""
-        result: _F64 = self.scores_many([tokens])[0]
-        return result
-
-    def scores_many(self, docs: Sequence[Sequence[str]]) -> _F64:
-        """Decision scores, one row per text's tokens and one column per label.
-
-        All texts go through numpy together: a call costs a few dozen numpy operations however many texts
-        it scores, where one text per call paid them per text. Each text's sums run over its own features
-        only, in a fixed order, so a text scores the same alone or in any batch.
-        """
-        n_docs = len(docs)
-        total: _F64 = np.tile(self._intercept, (n_docs, 1))
-        lengths = np.fromiter(map(len, docs), dtype=np.intp, count=n_docs)
-        n_tokens = int(lengths.sum())
-        if not n_tokens:
-            return total
-        settings = self.settings
-        tokens = list(chain.from_iterable(docs))
-        ids = np.fromiter(map(self._type_index.get, tokens, repeat(-1)), dtype=np.int64, count=n_tokens)
-        doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
-        known = ids >= 0
-        n_types = len(self._types)
-        n_features = len(self._words)
-        # Word types per text, ascending: the unigram features and the char block's known words.
-        type_keys, type_counts = np.unique(doc_of[known] * n_types + ids[known], return_counts=True)
-        type_doc, type_rows = type_keys // n_types, type_keys % n_types
-        unigrams = self._type_word.take(type_rows)
-        has_unigram = unigrams >= 0
-        blocks = [(type_doc[has_unigram], unigrams[has_unigram], type_counts[has_unigram])]
-        if settings.word_max_n >= 2 and len(self._bigram_codes) and n_tokens > 1:
-            pair = known[:-1] & known[1:] & (doc_of[:-1] == doc_of[1:])
-            codes = ids[:-1][pair] * n_types + ids[1:][pair]
-            at = np.minimum(np.searchsorted(self._bigram_codes, codes), len(self._bigram_codes) - 1)
-            found = self._bigram_codes.take(at) == codes
-            blocks.append(_per_doc(doc_of[:-1][pair][found], self._bigram_cols.take(at[found]), n_features))
-        if settings.negation_window:
-            negator = np.fromiter(map(_NEGATORS.__contains__, tokens), dtype=bool, count=n_tokens)
-            if negator.any():
-                neg_docs, neg_cols = [], []
-                for step in range(1, settings.negation_window + 1):
-                    governs = negator[:-step] & (doc_of[:-step] == doc_of[step:])
-                    targets = ids[step:][governs]
-                    column = self._type_neg.take(np.maximum(targets, 0))
-                    keep = (targets >= 0) & (column >= 0)
-                    neg_docs.append(doc_of[step:][governs][keep])
-                    neg_cols.append(column[keep])
-                blocks.append(_per_doc(np.concatenate(neg_docs), np.concatenate(neg_cols), n_features))
-        # Each text's features: its unigrams, then bigrams, then NEG_ words, each ascending.
-        feature_doc = np.concatenate([block[0] for block in blocks])
-        order = np.argsort(feature_doc, kind="stable")
-        columns = np.concatenate([block[1] for block in blocks])[order]
-        counts = np.concatenate([block[2] for block in blocks])[order]
-        rows = self._word_rows.take(columns, axis=0)
-        values = (1.0 + np.log(counts)) * rows[:, 0]
-        _add_normalised(total, feature_doc[order], values, rows[:, 1:])
-
-        # The char block: known word types ascending, then unseen words in order of first appearance.
-        char_doc = type_doc
-        weights = cast(_F64, 1.0 + np.log(type_counts))
-        per_type: _F64 = self._type_scores.take(type_rows, axis=0)
-        if not known.all():
-            unknown = np.flatnonzero(~known)
-            unseen = Counter(zip(doc_of.take(unknown).tolist(), [tokens[i] for i in unknown], strict=True))
-            char_doc = np.concatenate((char_doc, np.fromiter((d for d, _ in unseen), dtype=np.int64)))
-            weights = np.concatenate((weights, 1.0 + np.log(np.fromiter(unseen.values(), dtype=np.float64))))
-            per_type = np.vstack((per_type, [self._type_score(word) for _, word in unseen]))
-            order = np.argsort(char_doc, kind="stable")
-            char_doc, weights, per_type = char_doc[order], weights[order], per_type[order]
-        _add_normalised(total, char_doc, weights, per_type)
-        return total
+        return np.array(self._alone.scores(tokens))
 
     def probabilities(self, text: str) -> _F64:
         """Probability of each of :attr:`labels` for one text."""
-        return self.probabilities_of(_tokens(text))
-
-    def probabilities_of(self, tokens: Sequence[str]) -> _F64:
-        result: _F64 = self.probabilities_many([tokens])[0]
-        return result
-
-    def probabilities_many(self, docs: Sequence[Sequence[str]]) -> _F64:
-        z = self.scores_many(docs) * self.temperature
-        z = np.exp(z - z.max(axis=1, keepdims=True))
-        result: _F64 = z / z.sum(axis=1, keepdims=True)
-        return result
+        return np.array(self._alone.probabilities(_tokens(text))[0])
 
     def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
-        return self.predict_many([_tokens(text) for text in texts])
+        return [self.predict_tokens(_tokens(text)) for text in texts]
 
     def predict_tokens(self, tokens: Sequence[str]) -> tuple[str, float]:
         """``(label, probability)`` for one text already turned into :func:`tokens_of`."""
-        return self.predict_many([tokens])[0]
-
-    def predict_many(self, docs: Sequence[Sequence[str]]) -> list[tuple[str, float]]:
-        """``(label, probability)`` per text already turned into :func:`tokens_of`, all in one pass."""
-        if not docs:
-            return []
-        probs = self.probabilities_many(docs)
-        best = probs.argmax(axis=1)
-        chosen = probs[np.arange(len(docs)), best]
-        labels = self.labels
-        return [(labels[b], p) for b, p in zip(best.tolist(), chosen.tolist(), strict=True)]
+        return self._alone.predict_tokens(tokens)[0]
 
     def _header(self) -> dict[str, Any]:
         return {
@@ -551,13 +431,13 @@ class TrainedModel:
 
     def _arrays(self) -> dict[str, npt.NDArray[Any]]:
         return {
-            "words": _blob(self._words),
-            "word_rows": self._word_rows,
+            "words": _blob(self.words),
+            "word_rows": self.word_rows,
             "ngrams": _blob(self._ngrams),
             "ngram_rows": self._ngram_rows,
-            "types": _blob(self._types),
-            "type_scores": self._type_scores,
-            "intercept": self._intercept,
+            "types": _blob(self.types),
+            "type_scores": self.type_scores,
+            "intercept": self.intercept,
         }
 
     def digest(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import compress
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from app.classification.datafiles import load
@@ -64,15 +65,14 @@ class PhraseIndex(Generic[T]):
         "Penajam Paser Utara" is one place, not also "Paser".
         """
         hits: list[Hit[T]] = []
-        get = self._first.get
+        first = self._first
         count = len(tokens)
-        position = 0
-        while position < count:
-            entry = get(tokens[position])
-            if entry is None:
-                position += 1
+        resume = 0
+        # Only positions whose token starts a phrase are visited, found by a C-level scan of the tokens.
+        for position in compress(range(count), map(first.__contains__, tokens)):
+            if position < resume:
                 continue
-            single, by_second = entry
+            single, by_second = first[tokens[position]]
             step = 1
             if by_second and position + 1 < count:
                 for rest, phrase, value in by_second.get(tokens[position + 1], ()):
@@ -84,7 +84,7 @@ class PhraseIndex(Generic[T]):
                             break
             if single is not None and (overlapping or step == 1):
                 hits.append(Hit(position, position + 1, single[0], single[1]))
-            position += step
+            resume = position + step
         return hits
 
 

@@ -12,6 +12,7 @@ import time
 
 from sqlmodel import Session, col, select
 
+from app.classification.compiled import prepare
 from app.classification.learn import TrainedModel
 from app.classification.models import ClassifierModel
 
@@ -57,6 +58,7 @@ class ActiveModels:
         if loaded:
             from app.warmup import freeze  # app.warmup imports this module
 
+            prepare(models.values())
             freeze()  # a new model's arrays and dicts live as long as it does (see app.warmup)
         return models
 

@@ -74,7 +74,7 @@ class Evidence:
     hoax_suspected: bool
 
     def has(self, *names: str) -> bool:
-        return any(name in self.signals for name in names)
+        return not self.signals.keys().isdisjoint(names)
 
     def count(self, name: str) -> int:
         return len(self.signals.get(name, ()))

@@ -65,6 +65,12 @@ def slang_map() -> dict[str, str]:
 
 
 @cache
+def _multi_word_slang() -> frozenset[str]:
+    """Colloquial forms whose standard form is several words: only texts with one need a second split."""
+    return frozenset(form for form, standard in slang_map().items() if len(standard.split()) != 1)
+
+
+@cache
 def stopwords() -> frozenset[str]:
     """Indonesian function words for models that want them removed; never contains a negator."""
     words: list[str] = load("language.json")["id"]
@@ -206,6 +212,8 @@ def tokenize_clauses(text: str) -> list[str]:
     if not clauses:
         return []
     words = (" . ".join(clauses) + " " + CLAUSE_END).split()
+    if _multi_word_slang().isdisjoint(words):
+        return list(map(slang_map().get, words, words))
     # A multi-word standard form ("gaada" -> "tidak ada") comes apart in the second split.
     return " ".join(map(slang_map().get, words, words)).split()
 

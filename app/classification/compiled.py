@@ -247,9 +247,9 @@ class CompiledModels:
         rows = np.zeros((n_rows, n_columns + len(models)))
         for index, m in enumerate(models):
             at = np.fromiter(map(features.__getitem__, m.words), dtype=np.intp, count=len(m.words))
-            idf = m.word_rows[:, 0]
-            rows[at, bounds[index] : bounds[index + 1]] = idf[:, None] * m.word_rows[:, 1:]
-            rows[at, n_columns + index] = idf * idf
+            model_idf = m.word_rows[:, 0]
+            rows[at, bounds[index] : bounds[index + 1]] = model_idf[:, None] * m.word_rows[:, 1:]
+            rows[at, n_columns + index] = model_idf * model_idf
         self._rows = rows
 
         negated = np.full(n_types + 1, -1, dtype=np.int64)

@@ -342,6 +342,8 @@ def tune(data: Path) -> dict[str, Any]:
         "not class-balanced": replace(default, balanced=False),
         "char 3-5": replace(default, char_min_n=3),
         "min_df 2": replace(default, min_df=2),
+        "bigram/NEG_ min_df 1": replace(default, pair_min_df=1),
+        "bigram/NEG_ min_df 3": replace(default, pair_min_df=3),
     }
     results: dict[str, Any] = {}
     print("\n== Tuning (validation splits only)")

@@ -102,7 +102,7 @@ def test_models_with_different_settings_are_compiled_apart(models: tuple[Trained
         sentiment.predict_tokens(tokens),
     ]
     assert np.allclose(unigrams.scores(tokens), reference_scores(unigrams, tokens), rtol=0, atol=1e-12)
-    with pytest.raises(ValueError, match="share their feature settings"):
+    with pytest.raises(ValueError, match="share their word feature settings"):
         CompiledModels([sentiment, unigrams])
 
 

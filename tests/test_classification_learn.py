@@ -298,3 +298,25 @@ def test_empty_and_long_texts_are_answered(sentiment: tuple[TrainedModel, Traini
     assert 0.0 <= empty_p <= 1.0
     assert long_label == "negative"
     assert 0.0 <= long_p <= 1.0
+
+
+def test_a_model_saved_before_a_setting_existed_keeps_its_old_default(
+    sentiment: tuple[TrainedModel, TrainingReport],
+) -> None:
+    import io
+
+    import numpy as np
+
+    model, _ = sentiment
+    with np.load(io.BytesIO(model.to_bytes()), allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    header = json.loads(arrays["header"].tobytes().decode())
+    del header["settings"]["pair_min_df"]  # as written before bigrams had their own minimum
+    arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    old = TrainedModel.from_bytes(buffer.getvalue())
+    assert old.settings.pair_min_df == 1
+    assert model.settings.pair_min_df == 2
+    text = "Warga Samarinda kecewa, jalan rusak dan pelayanan lambat"
+    assert old.predict([text]) == model.predict([text])

@@ -93,8 +93,8 @@ def _score(  # pragma: no cover - compiled
     window: int,
     negator: npt.NDArray[np.bool_],
     negated: _I64,
-    rows: _F64,
-    char: _F64,
+    type_rows: _F64,
+    feature_rows: _F64,
     n_columns: int,
     model_of_column: _I64,
     unknown: int,
@@ -106,8 +106,10 @@ def _score(  # pragma: no cover - compiled
     A token's word id comes from its ``hash()`` in ``words`` (``unknown`` when absent) and is written to
     ``ids``; when ``word_bits`` is 0, ``ids`` already holds them.
 
-    ``rows`` holds per feature idf * coefficient for every column, then idf squared per model; the first
-    ``unknown`` features are the word types (a type's unigram), whose char scores are ``char``'s rows.
+    Feature ids below ``unknown`` are the word types: a ``type_rows`` row holds the type's unigram (idf *
+    coefficient for every column, then idf squared per model) and then its char score for every column, so
+    a word costs one memory access. Ids above ``unknown`` are bigrams and NEG_ words, whose ``feature_rows``
+    row (``id - unknown - 1``) holds the first two parts.
     """
     n = ids.shape[0]
     if word_bits:
@@ -146,7 +148,7 @@ def _score(  # pragma: no cover - compiled
                     features[m] = negated[ids[i + step]]
                     m += 1
     features = np.sort(features[:m])
-    width = rows.shape[1]
+    width = n_columns + model_of_column[-1] + 1
     sums = np.zeros(width)
     char_sums = np.zeros(n_columns)
     squares = 0.0
@@ -157,14 +159,20 @@ def _score(  # pragma: no cover - compiled
         while j < m and features[j] == feature:
             j += 1
         weight = 1.0 + math.log(j - i)
-        for c in range(n_columns):
-            sums[c] += weight * rows[feature, c]
-        for c in range(n_columns, width):
-            sums[c] += weight * weight * rows[feature, c]
         if feature < unknown:
             for c in range(n_columns):
-                char_sums[c] += weight * char[feature, c]
+                sums[c] += weight * type_rows[feature, c]
+            for c in range(n_columns, width):
+                sums[c] += weight * weight * type_rows[feature, c]
+            for c in range(n_columns):
+                char_sums[c] += weight * type_rows[feature, width + c]
             squares += weight * weight
+        elif feature > unknown:
+            row = feature - unknown - 1
+            for c in range(n_columns):
+                sums[c] += weight * feature_rows[row, c]
+            for c in range(n_columns, width):
+                sums[c] += weight * weight * feature_rows[row, c]
         i = j
     for c in range(n_columns):
         norm = math.sqrt(sums[n_columns + model_of_column[c]])
@@ -186,8 +194,8 @@ class CompiledModels:
         if not models:
             raise ValueError("nothing to compile: give at least one model")
         settings = models[0].settings
-        if any(m.settings != settings for m in models):
-            raise ValueError("models compiled together must share their feature settings")
+        if any(_word_features(m.settings) != _word_features(settings) for m in models):
+            raise ValueError("models compiled together must share their word feature settings")
         self.models = tuple(models)
         self.settings: Settings = settings
         self._labels = [m.labels for m in models]
@@ -250,7 +258,6 @@ class CompiledModels:
             model_idf = m.word_rows[:, 0]
             rows[at, bounds[index] : bounds[index + 1]] = model_idf[:, None] * m.word_rows[:, 1:]
             rows[at, n_columns + index] = model_idf * model_idf
-        self._rows = rows
 
         negated = np.full(n_types + 1, -1, dtype=np.int64)
         negator = np.zeros(n_types + 1, dtype=np.bool_)
@@ -281,7 +288,9 @@ class CompiledModels:
             for word, gid in vocabulary.items():
                 position = known.get(word)
                 block[gid] = m.type_scores[position] if position is not None else m.char_score(word)
-        self._char = char
+        # One row per word type: its unigram, then its char scores (see _score).
+        self._type_rows = np.ascontiguousarray(np.hstack((rows[:n_types], char)))
+        self._feature_rows = np.ascontiguousarray(rows[n_types + 1 :])
         self._unseen: dict[str, _F64] = {}
 
     def _unseen_score(self, word: str) -> _F64:
@@ -321,8 +330,8 @@ class CompiledModels:
             settings.negation_window,
             self._negator,
             self._negated,
-            self._rows,
-            self._char,
+            self._type_rows,
+            self._feature_rows,
             k,
             self._model_of_column,
             unknown,
@@ -362,15 +371,22 @@ class CompiledModels:
         return out
 
 
+def _word_features(settings: Settings) -> tuple[int, int]:
+    # What prediction reads the same way for every model; the rest (char n-grams, training parameters) each
+    # model applies itself, or applied when it was trained.
+    return settings.word_max_n, settings.negation_window
+
+
 @lru_cache(maxsize=8)
 def compile_models(models: tuple[TrainedModel, ...]) -> tuple[CompiledModels, ...]:
-    """The models compiled in groups of equal settings (normally one group), cached per tuple of models.
+    """The models compiled in groups of equal word feature settings (normally one group), cached per tuple of
+    models.
 
     The cache keeps a handful of recent model sets: the active ones, and the one before a switch.
     """
-    groups: dict[Settings, list[TrainedModel]] = {}
+    groups: dict[tuple[int, int], list[TrainedModel]] = {}
     for m in models:
-        groups.setdefault(m.settings, []).append(m)
+        groups.setdefault(_word_features(m.settings), []).append(m)
     return tuple(CompiledModels(group) for group in groups.values())
 
 
@@ -408,8 +424,8 @@ def compile_kernels() -> None:
         1,
         np.zeros(3, dtype=np.bool_),
         np.full(3, -1, dtype=np.int64),
-        np.zeros((3, 2)),
-        np.zeros((2, 1)),
+        np.zeros((2, 3)),
+        np.zeros((1, 2)),
         1,
         np.zeros(1, dtype=np.int64),
         2,

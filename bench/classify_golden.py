@@ -9,7 +9,10 @@ repeated letters, reduplication, typographic quotes, emoji), added negations -- 
 English, another script, texts past the model and analysis bounds, region hints, an official BMKG warning).
 Each is classified by the rules alone and with a sentiment and a topic model trained on the same team data
 (fixed seed and clock), singly and through ``classify_many``. The SHA-256 of each verdict's JSON is compared
-with ``bench/classify_golden.json``, which was written before the speed work began.
+with ``bench/classify_golden.json``, which was written before the speed work began and rewritten on
+2026-11-28, when bigrams came to need two training texts (a new setting changes every model's version
+string). Before that rewrite, the compiled prediction was run with the old setting: its 1 514 verdicts, rules
+and models, equalled those of the code before it in everything but the version string.
 
 The trained models' digests are recorded too: on another numpy/scikit-learn build they may differ, and then
 only the rules-only verdicts are compared (``tests/test_classification_golden.py`` does the same).

@@ -1,14 +1,16 @@
 """Trained models compiled for prediction: a text's words are looked up once, for every model at once.
 
 Why this exists: prediction is bound by memory and by per-call overhead, not by arithmetic. A 1 KB text has
-~150 words and ~250 word features; a model has ~150 000 features. Looked up one by one in Python
-dictionaries of strings, each feature cost ~600 ns of cache misses (~200 µs a text per model), and done as
+~150 words and ~250 word features, scattered over a model of ~50 000 features. Looked up one by one in
+Python dictionaries of strings, each feature cost ~600 ns of cache misses (~200 µs a text per model); done as
 numpy operations on a text's few hundred ids, the ~50 calls cost ~2 µs each whatever their size. Compiled:
 
-- one vocabulary holds every model's word types, so each word is looked up in Python once;
+- one vocabulary holds every model's word types; a token is found by its ``str`` hash (computed once, when
+  the token was first looked up anywhere) in a table that fits in a core's cache;
 - the rest runs in one numba-compiled function per text: a bigram is the integer code
   ``first * (types + 1) + second``, found in an open-addressed table of such codes; the features are counted
-  and each distinct one reads one row, in which the models' coefficients sit side by side.
+  and each distinct one reads one row, in which the models' coefficients sit side by side (a word's unigram
+  and char scores share one row).
 
 The arithmetic is the model's own (see ``learn._Design``): per model, the word block is the sublinear tf-idf
 of its features, of unit length, and the char block the weighted mean of per-word char scores. A feature or
@@ -218,9 +220,7 @@ class CompiledModels:
         # Every model's word types, and the negators, which must be recognised even where no model knows them.
         types = {word for m in models for word in m.types} | NEGATORS_FOR_MODELS
         ordered = sorted(types, key=lambda w: (idf.get(w, math.inf), w))
-        # Fresh copies of the words, made in that order, so that common words' string objects (which every
-        # look-up compares with) lie side by side in memory too.
-        vocabulary = {word.encode().decode(): i for i, word in enumerate(ordered)}
+        vocabulary = {word: i for i, word in enumerate(ordered)}
         self._vocabulary = vocabulary
         n_types = len(vocabulary)
         # Words are found by their str hash (cached on every token since tokenising) in a compiled table

@@ -206,61 +206,23 @@ class CompiledModels:
         widths = [len(m.labels) for m in models]
         bounds: list[int] = np.cumsum([0, *widths]).tolist()
         self._bounds = bounds
-        n_columns = bounds[-1]
-        self._n_columns = n_columns
+        self._n_columns = bounds[-1]
         self._model_of_column = np.repeat(np.arange(len(models), dtype=np.int64), widths)
         self._intercept = np.concatenate([m.intercept for m in models])
 
-        # Common words and features first (lowest idf in any model): the rows most texts read then share
-        # cache lines and pages, which matters more here than any arithmetic.
-        idf: dict[str, float] = {}
-        for m in models:
-            for feature, value in zip(m.words, m.word_rows[:, 0].tolist(), strict=True):
-                idf[feature] = min(value, idf.get(feature, value))
-        # Every model's word types, and the negators, which must be recognised even where no model knows them.
-        types = {word for m in models for word in m.types} | NEGATORS_FOR_MODELS
-        ordered = sorted(types, key=lambda w: (idf.get(w, math.inf), w))
-        vocabulary = {word: i for i, word in enumerate(ordered)}
+        vocabulary, features = _numbered(models)
         self._vocabulary = vocabulary
         n_types = len(vocabulary)
-        # Words are found by their str hash (cached on every token since tokenising) in a compiled table
-        # that fits in a core's cache, where a dict look-up paid ~300 ns of misses per word. Hashes are
-        # per process, and so is this table. Should two words of the vocabulary share one (about 1 in 10^10
-        # for 20 000 words), the dictionary answers instead; a word outside it that shares a word's hash
-        # (about 1 in 10^15 per token) reads as that word.
-        hashes = np.fromiter(map(hash, vocabulary), dtype=np.int64, count=n_types)
-        if len(np.unique(hashes)) == n_types:
-            self._word_bits = max(4, (2 * n_types).bit_length())
-            self._words = _build_words(hashes, self._word_bits)
-        else:
-            self._word_bits = 0
-            self._words = np.zeros((1, 2), dtype=np.int64)
-        # Feature rows: the word types first (a type's row is its unigram), then a row for "a word no model
-        # knows", then bigrams and NEG_ words.
-        self._unknown = n_types
+        self._unknown = n_types  # a word no model knows; its feature row stays empty
         self._code_base = n_types + 1
-        if self._code_base**2 >= 1 << (63 - _VALUE_BITS):
-            raise ValueError(f"too many word types to compile ({n_types})")
-        features: dict[str, int] = dict(vocabulary)
-        others = sorted(
-            (value, feature)
-            for feature, value in idf.items()
-            if " " in feature or feature.startswith(NEGATION_FEATURE_PREFIX)
-        )
-        features.update((feature, n_types + 1 + i) for i, (_, feature) in enumerate(others))
-        n_rows = len(features) + 1
-        if n_rows >= _VALUE_MASK:
-            raise ValueError(f"too many word features to compile ({n_rows})")
-        # Per feature row: idf * coefficient per label (the numerator) and idf squared per model (the norm).
-        rows = np.zeros((n_rows, n_columns + len(models)))
-        for index, m in enumerate(models):
-            at = np.fromiter(map(features.__getitem__, m.words), dtype=np.intp, count=len(m.words))
-            model_idf = m.word_rows[:, 0]
-            rows[at, bounds[index] : bounds[index + 1]] = model_idf[:, None] * m.word_rows[:, 1:]
-            rows[at, n_columns + index] = model_idf * model_idf
+        if self._code_base**2 >= 1 << (63 - _VALUE_BITS) or len(features) + 1 >= _VALUE_MASK:
+            raise ValueError(f"too many word types ({n_types}) or features ({len(features)}) to compile")
+        self._word_bits, self._words = _by_hash(vocabulary)
 
-        negated = np.full(n_types + 1, -1, dtype=np.int64)
-        negator = np.zeros(n_types + 1, dtype=np.bool_)
+        self._negated = np.full(n_types + 1, -1, dtype=np.int64)
+        self._negator = np.zeros(n_types + 1, dtype=np.bool_)
+        for word in NEGATORS_FOR_MODELS:
+            self._negator[vocabulary[word]] = True
         codes: list[int] = []
         code_rows: list[int] = []
         for feature, row in features.items():
@@ -269,27 +231,18 @@ class CompiledModels:
                 codes.append(vocabulary[first] * self._code_base + vocabulary[second])
                 code_rows.append(row)
             elif feature.startswith(NEGATION_FEATURE_PREFIX):
-                negated[vocabulary[feature[len(NEGATION_FEATURE_PREFIX) :]]] = row
-        for word in NEGATORS_FOR_MODELS:
-            negator[vocabulary[word]] = True
-        self._negated, self._negator = negated, negator
+                self._negated[vocabulary[feature[len(NEGATION_FEATURE_PREFIX) :]]] = row
         # At most half full, so that a probe meets an empty slot soon.
         self._bits = max(4, (2 * len(codes)).bit_length())
         self._table = _build_table(
             np.array(codes, dtype=np.int64), np.array(code_rows, dtype=np.int64), self._bits
         )
 
-        # Per word type its char score in every model; a type one model never saw is scored from the
-        # n-grams it does know, as that model alone would score it.
-        char = np.zeros((n_types, n_columns))
-        for index, m in enumerate(models):
-            known = {word: position for position, word in enumerate(m.types)}
-            block = char[:, bounds[index] : bounds[index + 1]]
-            for word, gid in vocabulary.items():
-                position = known.get(word)
-                block[gid] = m.type_scores[position] if position is not None else m.char_score(word)
+        rows = _weight_rows(models, features, bounds)
         # One row per word type: its unigram, then its char scores (see _score).
-        self._type_rows = np.ascontiguousarray(np.hstack((rows[:n_types], char)))
+        self._type_rows = np.ascontiguousarray(
+            np.hstack((rows[:n_types], _char_rows(models, vocabulary, bounds)))
+        )
         self._feature_rows = np.ascontiguousarray(rows[n_types + 1 :])
         self._unseen: dict[str, _F64] = {}
 
@@ -371,18 +324,85 @@ class CompiledModels:
         return out
 
 
+def _numbered(models: Sequence[TrainedModel]) -> tuple[dict[str, int], dict[str, int]]:
+    """Word type -> id, and word feature -> feature row.
+
+    The types are every model's words and the negators, which must be recognised even where no model knows
+    them. Features start with the types (a type's row is its unigram); after them comes the row of a word no
+    model knows, then bigrams and NEG_ words. Common ones come first (lowest idf in any model): the rows most
+    texts read then share cache lines and pages, which matters more here than any arithmetic.
+    """
+    idf: dict[str, float] = {}
+    for m in models:
+        for feature, value in zip(m.words, m.word_rows[:, 0].tolist(), strict=True):
+            idf[feature] = min(value, idf.get(feature, value))
+    types = {word for m in models for word in m.types} | NEGATORS_FOR_MODELS
+    vocabulary = {word: i for i, word in enumerate(sorted(types, key=lambda w: (idf.get(w, math.inf), w)))}
+    others = sorted(
+        (value, feature)
+        for feature, value in idf.items()
+        if " " in feature or feature.startswith(NEGATION_FEATURE_PREFIX)
+    )
+    features = dict(vocabulary)
+    features.update((feature, len(vocabulary) + 1 + i) for i, (_, feature) in enumerate(others))
+    return vocabulary, features
+
+
+def _by_hash(vocabulary: dict[str, int]) -> tuple[int, _I64]:
+    """``(bits, table)`` to find words by their ``str`` hash, or ``(0, ...)``: ask the dictionary.
+
+    A token's hash is cached on the string since it was first looked up anywhere, and the table fits in a
+    core's cache, where a dict look-up paid ~300 ns of misses per word. Hashes are per process, and so is
+    this table. Should two words of the vocabulary share one (about 1 in 10^10 for 20 000 words), the
+    dictionary answers instead; a word outside it that shares a word's hash (about 1 in 10^15 per token)
+    reads as that word.
+    """
+    hashes = np.fromiter(map(hash, vocabulary), dtype=np.int64, count=len(vocabulary))
+    if len(np.unique(hashes)) != len(vocabulary):
+        return 0, np.zeros((1, 2), dtype=np.int64)
+    bits = max(4, (2 * len(vocabulary)).bit_length())
+    return bits, _build_words(hashes, bits)
+
+
+def _weight_rows(models: Sequence[TrainedModel], features: dict[str, int], bounds: list[int]) -> _F64:
+    """Per feature row: idf * coefficient for every column (the numerator), then idf squared per model (the
+    norm); zero where a model lacks the feature."""
+    n_columns = bounds[-1]
+    rows = np.zeros((len(features) + 1, n_columns + len(models)))
+    for index, m in enumerate(models):
+        at = np.fromiter(map(features.__getitem__, m.words), dtype=np.intp, count=len(m.words))
+        idf = m.word_rows[:, 0]
+        rows[at, bounds[index] : bounds[index + 1]] = idf[:, None] * m.word_rows[:, 1:]
+        rows[at, n_columns + index] = idf * idf
+    return rows
+
+
+def _char_rows(models: Sequence[TrainedModel], vocabulary: dict[str, int], bounds: list[int]) -> _F64:
+    """Per word type its char score in every model; a type one model never saw is scored from the n-grams
+    it does know, as that model alone would score it."""
+    char = np.zeros((len(vocabulary), bounds[-1]))
+    for index, m in enumerate(models):
+        known = {word: position for position, word in enumerate(m.types)}
+        block = char[:, bounds[index] : bounds[index + 1]]
+        for word, gid in vocabulary.items():
+            position = known.get(word)
+            block[gid] = m.type_scores[position] if position is not None else m.char_score(word)
+    return char
+
+
 def _word_features(settings: Settings) -> tuple[int, int]:
     # What prediction reads the same way for every model; the rest (char n-grams, training parameters) each
     # model applies itself, or applied when it was trained.
     return settings.word_max_n, settings.negation_window
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=2)
 def compile_models(models: tuple[TrainedModel, ...]) -> tuple[CompiledModels, ...]:
     """The models compiled in groups of equal word feature settings (normally one group), cached per tuple of
     models.
 
-    The cache keeps a handful of recent model sets: the active ones, and the one before a switch.
+    The cache keeps two sets: the active models, and the ones before a switch, which requests already under
+    way may still be using. More would keep retired models (tens of MB each) alive.
     """
     groups: dict[tuple[int, int], list[TrainedModel]] = {}
     for m in models:

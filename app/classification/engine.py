@@ -22,7 +22,7 @@ from app.classification.schemas import (
     TopicVerdict,
 )
 from app.classification.taxonomy import TOPICS, Sentiment, Topic
-from app.classification.text import CLAUSE_END, mark_negation, tokenize_clauses
+from app.classification.text import NEG_PREFIX, mark_negation, tokenize_clauses
 
 RULES_VERSION = "rules-2026.11.1"
 # Long documents are analysed on a prefix: the lead and first paragraphs carry the story, and the cost of a
@@ -139,9 +139,11 @@ def _read(doc: Document) -> _Reading:
     negated += [title_end + position for position in body_negated]
     negated.sort()
     # mark_negation only drops clause ends and prefixes NEG_ (no word starts with it), so the plain words are
-    # the clause tokens without their ends. The words a trained model reads (learn.tokens_of) are these:
-    # normalising once serves the rules and both models.
-    words = [*filter(CLAUSE_END.__ne__, title_words), *filter(CLAUSE_END.__ne__, body_words)]
+    # the tokens with the few marked ones unprefixed. The words a trained model reads (learn.tokens_of) are
+    # these: normalising once serves the rules and both models.
+    words = list(tokens)
+    for position in negated:
+        words[position] = words[position][len(NEG_PREFIX) :]
 
     code, supported, language_evidence = language.detect(tokens)
     if not supported:

@@ -45,8 +45,8 @@ def verdict_row(mention_id: int, verdict: Classification) -> dict[str, Any]:
 def classify_new_mentions(session: Session, mentions: Sequence[NewMention]) -> None:
     models = ACTIVE_MODELS.get(session)
     now = utcnow()
-    # One call for the whole batch: each model scores every mention in one numpy pass (same verdicts as one
-    # classify() per mention, see bench/classify_golden.py).
+    # Each mention is read alone, both models in one compiled pass (same verdicts as one classify() per
+    # mention, see bench/classify_golden.py).
     verdicts = classify_many(
         [document_of(mention.row) for mention in mentions],
         now=now,

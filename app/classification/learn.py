@@ -5,10 +5,10 @@ unigrams, bigrams and the ``NEG_`` form of a word after a negator (sublinear tf-
 within words, pooled per word type (see ``_Design``) -- and fits a class-balanced linear SVM on both plus
 complement naive Bayes on the words. Both models are linear, so they fold into one coefficient matrix; how
 much NB weighs and the softmax temperature that turns scores into probabilities are chosen by
-cross-validation on the training data. ``TrainedModel`` predicts with numpy alone, through
-:mod:`app.classification.compiled`: a word's char score is computed once, so intake pays neither scikit-learn
-nor a hash per n-gram. What it computes is checked against this module's feature function on the training
-texts (``tests/test_classification_learn.py``), so what is evaluated is what runs.
+cross-validation on the training data. ``TrainedModel`` predicts through :mod:`app.classification.compiled`
+(numpy and one numba function, no scikit-learn): a word's char score is computed once, so intake pays no hash
+per n-gram. What it computes is checked against this module's feature function and the fitted design on the
+training texts (``tests/test_classification_compiled.py``), so what is evaluated is what runs.
 
 Artifacts are ``numpy.savez`` archives (arrays and one JSON header) read with ``allow_pickle=False``: loading
 a model cannot execute code, whoever wrote the bytes.

@@ -225,9 +225,18 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
     """One "now" for every module that reads the clock: a verdict depends on the age of a mention ("published
     3 h ago"), and the two intakes compared below must not straddle a change of it."""
     now = END + timedelta(hours=1)
+    # Compared with the function as it was: once app.clock is patched, clock.utcnow is the stand-in, and
+    # modules that imported the real one would keep reading the wall clock (a verdict a second older could
+    # cross a recency boundary between the two intakes, and the test failed now and then).
+    real = clock.utcnow
     for name, module in list(sys.modules.items()):
-        if name.startswith("app.") and getattr(module, "utcnow", None) is clock.utcnow:
+        if name.startswith("app.") and getattr(module, "utcnow", None) is real:
             monkeypatch.setattr(module, "utcnow", lambda: now)
+    assert all(
+        getattr(module, "utcnow", None) is not real
+        for name, module in sys.modules.items()
+        if name.startswith("app.")
+    )
     return now
 
 

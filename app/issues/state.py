@@ -53,12 +53,14 @@ def _insert(session: Session, table: Any) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
+_ISSUE = select(Issue).where(col(Issue.id) == bindparam("issue_id"))
+_ISSUE_FOR_UPDATE = _ISSUE.with_for_update()
+
+
 def lock(session: Session, issue_id: int) -> Issue | None:
     """The issue, locked for update on PostgreSQL (SQLite's writer already holds the only write lock)."""
-    query = select(Issue).where(col(Issue.id) == issue_id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    return session.exec(query).one_or_none()
+    query = _ISSUE_FOR_UPDATE if session.get_bind().dialect.name == "postgresql" else _ISSUE
+    return session.exec(query, params={"issue_id": issue_id}).one_or_none()
 
 
 def _hour(at: datetime) -> datetime:

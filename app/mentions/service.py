@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import and_, exists, insert, literal, or_, select, union_all
+from sqlalchemy import and_, bindparam, exists, insert, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -162,22 +162,26 @@ def _existing(
     ext_list, url_list = sorted(external_ids), sorted(urls)
     for start in range(0, max(len(ext_list), len(url_list)), _IN_CHUNK):
         ext_chunk, url_chunk = ext_list[start : start + _IN_CHUNK], url_list[start : start + _IN_CHUNK]
-        lookups = []
-        if ext_chunk:
-            lookups.append(
-                select(literal("e"), col(Mention.external_id), col(Mention.id)).where(
-                    col(Mention.source_client_id) == client_id, col(Mention.external_id).in_(ext_chunk)
-                )
-            )
-        if url_chunk:
-            lookups.append(
-                select(literal("u"), col(Mention.url_key), col(Mention.id)).where(
-                    col(Mention.url_key).in_(url_chunk)
-                )
-            )
-        for kind, key, mention_id in session.execute(union_all(*lookups)):
+        query = _EXISTING[bool(ext_chunk), bool(url_chunk)]
+        params = {"client_id": client_id, "external_ids": ext_chunk, "urls": url_chunk}
+        for kind, key, mention_id in session.execute(query, params):
             (by_external_id if kind == "e" else by_url)[key] = mention_id
     return by_external_id, by_url
+
+
+_BY_EXTERNAL_ID = select(literal("e"), col(Mention.external_id), col(Mention.id)).where(
+    col(Mention.source_client_id) == bindparam("client_id"),
+    col(Mention.external_id).in_(bindparam("external_ids", expanding=True)),
+)
+_BY_URL = select(literal("u"), col(Mention.url_key), col(Mention.id)).where(
+    col(Mention.url_key).in_(bindparam("urls", expanding=True))
+)
+# Built once (building the statement cost more than SQLite's answer), by which keys a request has.
+_EXISTING: dict[tuple[bool, bool], Any] = {
+    (True, True): union_all(_BY_EXTERNAL_ID, _BY_URL),
+    (True, False): _BY_EXTERNAL_ID,
+    (False, True): _BY_URL,
+}
 
 
 def official_refused(principal: Principal, item: MentionCreate) -> str | None:

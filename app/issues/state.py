@@ -53,6 +53,7 @@ def _insert(session: Session, table: Any) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
+# Built once, like the look-ups further down: intake locks an issue per mention.
 _ISSUE = select(Issue).where(col(Issue.id) == bindparam("issue_id"))
 _ISSUE_FOR_UPDATE = _ISSUE.with_for_update()
 

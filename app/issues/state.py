@@ -48,11 +48,6 @@ SUMMARY_MAX = 400
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
-def _insert(session: Session, table: Any) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-
-
 # Built once, like the look-ups further down: intake locks an issue per mention.
 _ISSUE = select(Issue).where(col(Issue.id) == bindparam("issue_id"))
 _ISSUE_FOR_UPDATE = _ISSUE.with_for_update()

@@ -120,6 +120,51 @@ def test_rebuilding_an_issue_from_its_mentions_gives_what_intake_built(
         assert _derived(session, issue) == incremental
 
 
+@pytest.mark.parametrize("sending", ["one by one", "in one batch"])
+def test_a_story_seen_a_day_later_brings_all_its_terms_into_the_window(
+    session: Session, frozen_clock: datetime, sending: str
+) -> None:
+    """Postings are refreshed at most once per TERM_REFRESH: when an issue is seen again a day or more after
+    the last refresh, every term of it (also those only the first report used) must say the new time, or
+    look-ups of the window stop finding the issue by its older terms."""
+    first_at, second_at = END - state.TERM_REFRESH - timedelta(hours=6), END
+    first = {
+        "source_type": "online_news",
+        "source_name": "Kaltim Today",
+        "external_id": "refresh-1",
+        "title": "Banjir rendam 300 rumah di Sempaja Samarinda, BPBD buka posko pengungsian",
+        "text": "Hujan deras sejak Selasa malam membuat Sungai Karang Mumus meluap dan merendam permukiman "
+        "di Sempaja Selatan, Samarinda Utara. BPBD Samarinda membuka posko pengungsian di SD 012 Sempaja "
+        "dan mengerahkan perahu karet untuk mengevakuasi lansia.",
+        "published_at": first_at,
+    }
+    second = {
+        "source_type": "online_news",
+        "source_name": "Sapos",
+        "external_id": "refresh-2",
+        "title": "Banjir Sempaja Samarinda belum surut, posko BPBD tampung 120 pengungsi",
+        "text": "Genangan di Sempaja Selatan, Samarinda Utara, masih setinggi lutut orang dewasa. BPBD "
+        "Samarinda mencatat 120 warga bertahan di posko pengungsian SD 012 Sempaja sementara Sungai Karang "
+        "Mumus belum surut.",
+        "published_at": second_at,
+    }
+    sent = [MentionCreate.model_validate(first), MentionCreate.model_validate(second)]
+    principal = demo.loader(session)
+    groups = [sent[:1], sent[1:]] if sending == "one by one" else [sent]
+    stored = [s for group in groups for s in mentions.store(session, principal=principal, items=group)]
+    session.flush()
+    placed = [s.new.extras["issue"] for s in stored if s.new is not None]
+    assert len(placed) == 2 and placed[0].issue_id == placed[1].issue_id, "the two reports are one story"
+    assert placed[1].link.near_duplicate_of is None  # an original: its terms are indexed
+    postings = session.execute(
+        select(col(IssueTerm.term), col(IssueTerm.last_seen_at)).where(
+            col(IssueTerm.issue_id) == placed[0].issue_id
+        )
+    ).all()
+    assert len(postings) >= 10
+    assert {at for _, at in postings} == {second_at}, sorted(postings, key=lambda p: p[1])[:5]
+
+
 # --- a batch decides exactly as one-by-one intake ---------------------------------------------------------
 
 

@@ -39,6 +39,7 @@ from app.issues.service import Placement
 from app.mentions.pipeline import NewMention
 
 CANDIDATES = 20
+_IN_CHUNK = 500  # terms per statement: well inside every database's parameter limit
 # Per LSH band, the earliest earlier copies compared with a mention. A copy-paste chain forwarded thousands of
 # times shares its bands with every earlier copy: a bounded sample finds the original just as well.
 NEAR_DUPLICATE_PER_BAND = 4
@@ -54,11 +55,39 @@ def attach_new_mentions(session: Session, mentions: Sequence[NewMention]) -> Non
     times = [min(m.row["published_at"], now) for m in mentions]
     batch = state.Batch(session, now, hours=(min(times), max(times)))
     lookup = _Lookup(session, batch, window, earliest=min(times))
+    read = [_Read.of(mention, at) for mention, at in zip(mentions, times, strict=True)]
+    if len(read) > 1:
+        lookup.prefetch(read)
     # The issue rows are written once, by batch.write(): autoflush would write them before every look-up.
     with session.no_autoflush:
-        for mention in mentions:
+        for mention in read:
             _attach(batch, lookup, mention, window)
     batch.write()
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """What a mention's own text gives clustering, before any decision: known for a whole batch up front."""
+
+    mention: NewMention
+    at: datetime  # published, or now when published in the future
+    signature: similarity.Signature | None
+    band_keys: list[int]
+    described: similarity.KeyTerms  # the terms it adds to its issue's profile
+    terms: similarity.KeyTerms  # the terms it is matched with
+
+    @classmethod
+    def of(cls, mention: NewMention, at: datetime) -> _Read:
+        row = mention.row
+        verdict: dict[str, Any] = mention.extras["verdict_json"]
+        body = "\n".join(part for part in (row.get("title"), row.get("text")) if part)
+        sig = similarity.signature(body)
+        places: list[str] = next((s["evidence"] for s in verdict["signals"] if s["name"] == "places"), [])
+        described = similarity.key_terms(
+            row.get("title"), row.get("text"), places, limit=similarity.PROFILE_TERMS
+        )
+        keys = similarity.band_keys(sig) if sig is not None else []
+        return cls(mention, at, sig, keys, described, described.top(similarity.MAX_KEY_TERMS))
 
 
 @dataclass(slots=True)
@@ -76,19 +105,18 @@ def _copy_order(copy: _Copy) -> tuple[datetime, int]:
     return copy.seen_at, copy.mention_id
 
 
-def _attach(batch: state.Batch, lookup: _Lookup, mention: NewMention, window: timedelta) -> None:
+def _attach(batch: state.Batch, lookup: _Lookup, read: _Read, window: timedelta) -> None:
     session, now = batch.session, batch.now
+    mention, at, sig, keys, described, terms = (
+        read.mention,
+        read.at,
+        read.signature,
+        read.band_keys,
+        read.described,
+        read.terms,
+    )
     row = mention.row
     verdict: dict[str, Any] = mention.extras["verdict_json"]
-    at = min(row["published_at"], now)
-    body = "\n".join(part for part in (row.get("title"), row.get("text")) if part)
-    sig = similarity.signature(body)
-    places: list[str] = next((s["evidence"] for s in verdict["signals"] if s["name"] == "places"), [])
-    described = similarity.key_terms(
-        row.get("title"), row.get("text"), places, limit=similarity.PROFILE_TERMS
-    )
-    terms = described.top(similarity.MAX_KEY_TERMS)
-    keys = similarity.band_keys(sig) if sig is not None else []
 
     issue: Issue | None = None
     near_duplicate_of: int | None = None
@@ -175,11 +203,29 @@ class _Lookup:
         # however many copies the batch holds.
         self.new_copies: dict[int, list[_Copy]] = defaultdict(list)
         self.dialect = session.get_bind().dialect.name
+        # When a batch is prefetched: the last_seen_at of the stored issues seen since the batch's earliest
+        # look-back, sorted, so each mention counts the issues of its window without a statement.
+        self.stored_active: list[datetime] | None = None
+
+    def prefetch(self, batch: Sequence[_Read]) -> None:
+        """Read, in a few statements for the whole batch, what its mentions would each read: the postings of
+        all their terms, the stored issues' last-seen times and (PostgreSQL, where every statement is a round
+        trip) the earliest copies of all their band keys. The look-ups then answer as they would have."""
+        terms = sorted({term for read in batch for term in read.terms.terms})
+        for start in range(0, len(terms), _IN_CHUNK):
+            self._read_postings(terms[start : start + _IN_CHUNK])
+        earliest = min(read.at for read in batch) - self.window
+        self.stored_active = list(self.session.execute(_ACTIVE_SINCE, {"since": earliest}).scalars())
+        if self.dialect == "postgresql":
+            keys = sorted({key for read in batch for key in read.band_keys})
+            if keys:
+                self._read_copies(keys, earliest)
 
     def forget_stored(self) -> None:
         self.stored_postings.clear()
         self.stored_candidates.clear()
         self.stored_copies.clear()
+        self.stored_active = None
 
     # --- issues -------------------------------------------------------------------------------------------
 
@@ -195,6 +241,8 @@ class _Lookup:
 
     def opened(self, issue: Issue) -> None:
         self.stored_candidates.pop(issue.id, None)  # type: ignore[arg-type]
+        if self.stored_active is not None:
+            insort(self.stored_active, issue.last_seen_at)  # stored already: the issue row is inserted
 
     # --- near-duplicates ----------------------------------------------------------------------------------
 
@@ -321,7 +369,10 @@ class _Lookup:
 
     def _active_issues(self, since: datetime) -> int:
         """Issues seen since ``since``: the stored count, corrected for the issues this batch moved."""
-        stored = self.session.execute(_ACTIVE_ISSUES, {"since": since}).scalar_one()
+        if self.stored_active is not None:
+            stored = len(self.stored_active) - bisect_left(self.stored_active, since)
+        else:
+            stored = self.session.execute(_ACTIVE_ISSUES, {"since": since}).scalar_one()
         for issue_id in self.batch.moved:
             work = self.batch.issues[issue_id]
             stored += (work.issue.last_seen_at >= since) - (work.stored_last_seen_at >= since)
@@ -431,6 +482,11 @@ _POSTINGS = sa_select(col(IssueTerm.term), col(IssueTerm.issue_id), col(IssueTer
     col(IssueTerm.last_seen_at) >= bindparam("since"),
 )
 _ACTIVE_ISSUES = sa_select(func.count()).where(col(Issue.last_seen_at) >= bindparam("since"))
+_ACTIVE_SINCE = (
+    sa_select(col(Issue.last_seen_at))
+    .where(col(Issue.last_seen_at) >= bindparam("since"))
+    .order_by(col(Issue.last_seen_at))
+)
 _CANDIDATES = sa_select(
     col(Issue.id),
     col(Issue.profile),

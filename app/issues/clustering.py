@@ -55,13 +55,13 @@ def attach_new_mentions(session: Session, mentions: Sequence[NewMention]) -> Non
     times = [min(m.row["published_at"], now) for m in mentions]
     batch = state.Batch(session, now, hours=(min(times), max(times)))
     lookup = _Lookup(session, batch, window, earliest=min(times))
-    read = [_Read.of(mention, at) for mention, at in zip(mentions, times, strict=True)]
-    if len(read) > 1:
-        lookup.prefetch(read)
+    reads = [_Read.of(mention, at) for mention, at in zip(mentions, times, strict=True)]
+    if len(reads) > 1:
+        lookup.prefetch(reads)
     # The issue rows are written once, by batch.write(): autoflush would write them before every look-up.
     with session.no_autoflush:
-        for mention in read:
-            _attach(batch, lookup, mention, window)
+        for read in reads:
+            _attach(batch, lookup, read, window)
     batch.write()
 
 

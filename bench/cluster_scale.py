@@ -1728,26 +1728,34 @@ def _rss() -> dict[str, float]:
     return {"rss_mb": round(status.get("VmRSS", 0.0), 1), "hwm_mb": round(status.get("VmHWM", 0.0), 1)}
 
 
+def open_database(url: str) -> tuple[Any, Any]:
+    """``(Database, principal)``: a newly migrated database at ``url`` with the reference data, and the intake
+    client the demo stream is sent as."""
+    from app import demo, migrations
+    from app.config import Settings
+    from app.db import Database, build_engine
+    from app.reference.service import seed as seed_reference
+
+    migrations.upgrade(url)
+    database = Database(build_engine(Settings(database_url=url)))
+    with database.session() as session:
+        seed_reference(session)
+        principal = demo.loader(session)
+    return database, principal
+
+
 def build_template(path: Path, seed: Sequence[dict[str, Any]], batch: int = 100) -> dict[str, Any]:
     """A migrated database with the reference data, the intake client, a reader client and the seed stream
     stored through Sigap's real intake path."""
-    from app import demo, migrations
     from app.auth.models import Scope
     from app.auth.service import create_client
-    from app.config import Settings
-    from app.db import Database, build_engine
     from app.mentions import service as mentions
     from app.mentions.schemas import MentionCreate
-    from app.reference.service import seed as seed_reference
 
-    url = f"sqlite:///{path}"
     started = time.perf_counter()
-    migrations.upgrade(url)
-    database = Database(build_engine(Settings(database_url=url)))
+    database, principal = open_database(f"sqlite:///{path}")
     try:
         with database.session() as session:
-            seed_reference(session)
-            principal = demo.loader(session)
             create_client(
                 session, name=READER_NAME, agency="diskominfo", scopes=[Scope.issues_read], key=READER_KEY
             )

@@ -54,32 +54,15 @@ def child(checkout: Path, mode: str, count: int, db: str) -> dict[str, float]:
     sys.path.insert(1, str(BENCH))
     import cluster_scale
 
-    from app import demo, migrations
-    from app.config import Settings
-    from app.db import Database, build_engine
     from app.mentions import service as mentions
     from app.mentions.schemas import MentionCreate
-    from app.reference.service import seed as seed_reference
 
     stream = cluster_scale.generate_stream(WARM + count, 0, 1200, 7, timedelta(hours=1))
     items = [MentionCreate.model_validate(m) for m in stream.seed]
-    name = f"sigap_ab_{os.getpid()}"
-    with tempfile.TemporaryDirectory() as tmp:
-        if db == "postgres":
-            import psycopg
 
-            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {name}")
-                conn.execute(f"CREATE DATABASE {name}")
-            url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-        else:
-            url = f"sqlite:///{tmp}/ab.db"
-        migrations.upgrade(url)
-        database = Database(build_engine(Settings(database_url=url)))
+    def timed(url: str) -> float:
+        database, principal = cluster_scale.open_database(url)
         try:
-            with database.session() as session:
-                seed_reference(session)
-                principal = demo.loader(session)
             for start in range(0, WARM, BATCH):
                 with database.session() as session:
                     mentions.store(session, principal=principal, items=items[start : start + BATCH])
@@ -89,13 +72,24 @@ def child(checkout: Path, mode: str, count: int, db: str) -> dict[str, float]:
             for start in range(0, len(measured), size):
                 with database.session() as session:
                     mentions.store(session, principal=principal, items=measured[start : start + size])
-            seconds = time.perf_counter() - started
+            return len(measured) / (time.perf_counter() - started)
         finally:
             database.dispose()
-            if db == "postgres":
-                with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                    conn.execute(f"DROP DATABASE IF EXISTS {name}")
-    return {"mentions_per_s": len(measured) / seconds}
+
+    if db == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            return {"mentions_per_s": timed(f"sqlite:///{tmp}/ab.db")}
+    import psycopg
+
+    name = f"sigap_ab_{os.getpid()}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        return {"mentions_per_s": timed(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}")}
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name}")
 
 
 def measure(checkout: Path, args: argparse.Namespace) -> float:

@@ -21,6 +21,11 @@ database are counted and compared with the mentions the responses reported as cr
 Targets (issue): on SQLite, single intake >= 1.0x the naive insert, batch intake >= 15 000 mentions/s.
 PostgreSQL gets the same figures, reported against the same lines for information.
 
+``--steps`` says which real servers run beside the naive one, each on its own database: ``all`` (the
+default: ``sigap serve``, every intake step), ``classify`` (intake with classification but without
+clustering) and ``none`` (intake alone), served by ``bench/serve_steps.py``. Issue 3 sets its target on
+intake with classification; ``--steps all,classify,none`` shows what each step costs, in one run.
+
 Run: ``.venv/bin/python bench/intake.py --db both --rounds 5 --duration 10``.
 """
 
@@ -54,6 +59,8 @@ import psycopg
 
 BENCH = Path(__file__).resolve().parent
 SIGAP = BENCH.parent / ".venv" / "bin" / "sigap"
+SERVE_STEPS = BENCH / "serve_steps.py"
+STEP_CUTS = ("all", "classify", "none")
 WRK_SCRIPT = BENCH / "wrk" / "intake.lua"
 PG_SERVER = "postgres@127.0.0.1:5432"
 TARGET_SINGLE_RATIO = 1.0
@@ -111,7 +118,7 @@ class LoadResult:
 
 @dataclass
 class Target:
-    name: str  # "real" or "naive"
+    name: str  # "real" (every intake step), "real-classify", "real-none" or "naive"
     base_url: str
     single_path: str
     batch_path: str
@@ -263,7 +270,9 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
-def start_real(stack: contextlib.ExitStack, db: Database, workdir: Path, args: argparse.Namespace) -> Target:
+def start_real(
+    stack: contextlib.ExitStack, db: Database, workdir: Path, args: argparse.Namespace, steps: str = "all"
+) -> Target:
     admin_key = "sgp_" + secrets.token_urlsafe(32)
     env = os.environ | {
         "SIGAP_ENV": "development",
@@ -279,9 +288,11 @@ def start_real(stack: contextlib.ExitStack, db: Database, workdir: Path, args: a
         # an unexpected status and cheaper than an intake.
         env["SIGAP_RATE_LIMIT_ENABLED"] = "true"
         env["SIGAP_RATE_LIMIT_INTAKE"] = str(10**12)
-    base_url = spawn(stack, [str(SIGAP), "serve"], env, workdir, args)
+    command = [str(SIGAP), "serve"] if steps == "all" else [sys.executable, str(SERVE_STEPS), steps]
+    base_url = spawn(stack, command, env, workdir, args)
     key = intake_key(base_url, admin_key, "bench crawler")
-    return Target("real", base_url, "/v1/mentions", "/v1/mentions/batch", key)
+    name = "real" if steps == "all" else f"real-{steps}"
+    return Target(name, base_url, "/v1/mentions", "/v1/mentions/batch", key)
 
 
 def intake_key(base_url: str, admin_key: str, name: str) -> str:
@@ -331,15 +342,19 @@ def bench_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     token = secrets.token_hex(4)
     with contextlib.ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"sigap-bench-{kind}-")))
-        starters = {"naive": start_naive} if args.naive_only else {"real": start_real, "naive": start_naive}
         dbs: dict[str, Database] = {}
         targets: list[Target] = []
-        for name, start in starters.items():
+        for name in [*([] if args.naive_only else args.steps), "naive"]:
             (workdir / name).mkdir()
             # Each database is registered before its server, so the server stops before the database drops.
-            dbs[name] = make_database(stack, kind, name, workdir / name)
-            targets.append(start(stack, dbs[name], workdir / name, args))
-            targets[-1].rows_before = dbs[name].count_mentions()
+            db = make_database(stack, kind, name, workdir / name)
+            if name == "naive":
+                target = start_naive(stack, db, workdir / name, args)
+            else:
+                target = start_real(stack, db, workdir / name, args, steps=name)
+            dbs[target.name] = db
+            targets.append(target)
+            target.rows_before = db.count_mentions()
 
         def load(target: Target, mode: str, label: str) -> LoadResult:
             url = target.base_url + (target.single_path if mode == "single" else target.batch_path)
@@ -401,17 +416,18 @@ def divide(a: float, b: float) -> float:
 
 
 def print_table(title: str, mode: str, runs: dict[tuple[str, str], list[LoadResult]], rounds: int) -> None:
-    """Per round and median: rate, p50, p99 for each target, then real/naive when both ran."""
-    names = [name for name in ("real", "naive") if (name, mode) in runs]
+    """Per round and median: rate, p50, p99 for each target, then each real server's rate / naive's."""
+    names = [name for name, run_mode in runs if run_mode == mode]  # real servers first, naive last
+    reals = [name for name in names if name != "naive"] if "naive" in names else []
     unit = "rps" if mode == "single" else "mentions/s"
     print(f"\n{title}")
-    head = "".join(f" | {f'{name} {unit}':>16} {'p50 ms':>8} {'p99 ms':>8}" for name in names)
-    print(f"{'round':>6}{head}" + (" | real/naive" if len(names) == 2 else ""))
+    head = "".join(f" | {f'{name} {unit}':>24} {'p50 ms':>8} {'p99 ms':>8}" for name in names)
+    print(f"{'round':>6}{head}" + "".join(f" | {f'{name}/naive':>18}" for name in reals))
     for label, sel in [*((str(i + 1), slice(i, i + 1)) for i in range(rounds)), ("median", slice(None))]:
-        cells = [stats(runs[(name, mode)][sel], mode) for name in names]
-        line = "".join(f" | {c['rate']:16.0f} {c['p50_ms']:8.1f} {c['p99_ms']:8.1f}" for c in cells)
-        ratio = f" | {divide(cells[0]['rate'], cells[1]['rate']):9.2f}x" if len(cells) == 2 else ""
-        print(f"{label:>6}{line}{ratio}")
+        cells = {name: stats(runs[(name, mode)][sel], mode) for name in names}
+        line = "".join(f" | {c['rate']:24.0f} {c['p50_ms']:8.1f} {c['p99_ms']:8.1f}" for c in cells.values())
+        ratios = "".join(f" | {divide(cells[n]['rate'], cells['naive']['rate']):17.2f}x" for n in reals)
+        print(f"{label:>6}{line}{ratios}")
 
 
 def report(
@@ -426,25 +442,25 @@ def report(
     print_table(single, "single", runs, args.rounds)
     print_table(batch, "batch", runs, args.rounds)
     medians = {f"{name}_{mode}": stats(rs, mode) for (name, mode), rs in runs.items()}
-    checks: dict[str, float] = {}
+    checks: dict[str, dict[str, float]] = {}
     print()
-    if ("real", "single") in runs:
-        checks = {
-            "single_ratio": divide(medians["real_single"]["rate"], medians["naive_single"]["rate"]),
-            "batch_mentions_per_s": medians["real_batch"]["rate"],
-            "naive_batch_mentions_per_s": medians["naive_batch"]["rate"],
+    note = "" if kind == "sqlite" else "  (target set for SQLite; reported for information)"
+    naive_batch = medians["naive_batch"]["rate"]
+    for name in (name for name, mode in runs if mode == "single" and name != "naive"):
+        check = checks[name] = {
+            "single_ratio": divide(medians[f"{name}_single"]["rate"], medians["naive_single"]["rate"]),
+            "batch_mentions_per_s": medians[f"{name}_batch"]["rate"],
+            "naive_batch_mentions_per_s": naive_batch,
         }
-        note = "" if kind == "sqlite" else "  (target set for SQLite; reported for information)"
-        single_ok = checks["single_ratio"] >= TARGET_SINGLE_RATIO
-        batch_ok = checks["batch_mentions_per_s"] >= TARGET_BATCH_PER_S
+        single_ok = check["single_ratio"] >= TARGET_SINGLE_RATIO
+        batch_ok = check["batch_mentions_per_s"] >= TARGET_BATCH_PER_S
         print(
-            f"target single intake: real/naive = {checks['single_ratio']:.2f}x "
+            f"target single intake: {name}/naive = {check['single_ratio']:.2f}x "
             f"(>= {TARGET_SINGLE_RATIO:.1f}x)  {'PASS' if single_ok else 'FAIL'}{note}"
         )
         print(
-            f"target batch intake:  real = {checks['batch_mentions_per_s']:,.0f} mentions/s "
-            f"(>= {TARGET_BATCH_PER_S:,}; naive {checks['naive_batch_mentions_per_s']:,.0f})"
-            f"  {'PASS' if batch_ok else 'FAIL'}{note}"
+            f"target batch intake:  {name} = {check['batch_mentions_per_s']:,.0f} mentions/s "
+            f"(>= {TARGET_BATCH_PER_S:,}; naive {naive_batch:,.0f})  {'PASS' if batch_ok else 'FAIL'}{note}"
         )
     for check in row_checks:
         status = {True: "ok", False: "MISMATCH", None: "not checked: " + check.get("note", "")}[check["ok"]]
@@ -479,6 +495,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--naive-only", action="store_true", help="check the harness without the real server")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     parser.add_argument(
+        "--steps",
+        type=lambda value: value.split(","),
+        default=["all"],
+        help="real servers to run, comma-separated: all (every intake step; the default), classify "
+        "(classification without clustering), none (intake alone)",
+    )
+    parser.add_argument(
         "--rate-limits",
         choices=["on", "off"],
         default="on",
@@ -511,6 +534,9 @@ def interrupted(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if not set(args.steps) <= set(STEP_CUTS) or len(set(args.steps)) < len(args.steps):
+        print(f"--steps takes distinct values among {', '.join(STEP_CUTS)}; got {','.join(args.steps)}")
+        return 2
     signal.signal(signal.SIGTERM, interrupted)
     cpus = sorted(os.sched_getaffinity(0))
     pin = shutil.which("taskset") is not None and len(cpus) >= 2

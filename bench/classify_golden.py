@@ -12,7 +12,10 @@ Each is classified by the rules alone and with a sentiment and a topic model tra
 with ``bench/classify_golden.json``, which was written before the speed work began and rewritten on
 2026-11-28, when bigrams came to need two training texts (a new setting changes every model's version
 string). Before that rewrite, the compiled prediction was run with the old setting: its 1 514 verdicts, rules
-and models, equalled those of the code before it in everything but the version string.
+and models, equalled those of the code before it in everything but the version string. It was rewritten
+again on 2026-12-07, when the word lists and rules changed on purpose (inflected deaths, people drowning or
+buried rather than "tenggelam" alone, accidents, wildlife, declared emergencies, phrase repeats capped):
+every changed verdict was read against the one before it first.
 
 The trained models' digests are recorded too: on another numpy/scikit-learn build they may differ, and then
 only the rules-only verdicts are compared (``tests/test_classification_golden.py`` does the same).

@@ -108,8 +108,96 @@ def test_casualties_raise_a_quiet_story_to_siaga() -> None:
     )
     result = classify(doc, now=NOW)
     assert result.level is Level.siaga
-    assert signal(result, "casualties") == ["tenggelam"]
+    assert signal(result, "casualties") == ["warga tenggelam"]
     assert result.impact.public_safety == 3
+
+
+def _news(text: str, **extra: Any) -> Classification:
+    return classify(Document(text=text, source_type="online_news", published_at=NOW, **extra), now=NOW)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Banjir di Samarinda menewaskan dua warga",
+        "Tiga penambang tertimbun di lubang tambang Kutai Kartanegara",
+        "Bocah tenggelam di Sungai Mahakam saat berenang, jasadnya ditemukan tim SAR",
+        "Anak tetangga kami di Graha Indah belum ketemu sejak longsor subuh tadi",
+        "Kebocoran amonia di kawasan industri Bontang, puluhan warga sesak napas dibawa ke rumah sakit",
+    ],
+)
+def test_people_killed_hurt_trapped_or_missing_are_at_least_siaga(text: str) -> None:
+    result = _news(text)
+    assert result.level.rank >= Level.siaga.rank, result.signals
+    assert result.impact.public_safety == 3
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ratusan rumah warga di Samarinda Utara tenggelam akibat banjir",
+        "#SamarindaTenggelam hujan sejak subuh",
+        "Tiga rumah di Graha Indah rusak berat akibat tertimbun longsor",
+        "Ribuan pengendara terjebak macet di Jalan Soekarno-Hatta Balikpapan",
+    ],
+)
+def test_submerged_or_buried_things_are_not_people_harmed(text: str) -> None:
+    result = _news(text)
+    assert not signal(result, "casualties") and not signal(result, "missing")
+
+
+def test_a_declared_emergency_is_at_least_siaga_but_an_emergency_fund_is_not() -> None:
+    declared = _news(
+        "Tumpahan minyak cemari Teluk Balikpapan, nelayan tidak bisa melaut. "
+        "Pemkot tetapkan status tanggap darurat"
+    )
+    assert declared.level.rank >= Level.siaga.rank
+    assert signal(declared, "emergency_floor") and declared.impact.economic_loss >= 1
+    fund = _news("Perbaikan atap SD di Long Bagun dibiayai dana tanggap darurat dan dimulai bulan ini")
+    assert not signal(fund, "emergency_declared") and fund.level.rank < Level.siaga.rank
+
+
+def test_accidents_and_wildlife_are_threats_and_a_coal_barge_is_not_pollution() -> None:
+    barge = _news("Kapal tongkang batu bara tabrak jembatan Mahakam, lalu lintas sungai ditutup")
+    assert signal(barge, "accident") and not signal(barge, "pollution")
+    assert barge.level is Level.waspada and barge.topic.label == "transportasi"
+    crocodile = _news("Buaya muncul di Sungai Sangatta, warga diminta waspada")
+    assert signal(crocodile, "wildlife") and crocodile.impact.public_safety >= 1
+    assert crocodile.level is Level.waspada
+
+
+def test_a_deadly_disaster_is_never_an_opportunity() -> None:
+    result = _news(
+        "Banjir di Samarinda, dua warga tewas. Bantuan sembako berhasil disalurkan, relawan sukses membantu "
+        "warga, penghargaan untuk relawan terbaik, festival solidaritas meriah dan inspiratif.",
+        metrics={"reach": 200_000},
+    )
+    assert result.level.rank >= Level.siaga.rank
+    assert not result.opportunity
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jalan rusak tidak pernah diperbaiki pemkot",
+        "jalan rusak parahhhh bgt gak pernah diperbaiki",
+        "Ratusan guru honorer di Kutai Timur belum menerima gaji selama enam bulan",
+        "@pemkot_balikpapan kapan jalan diperbaiki?",
+    ],
+)
+def test_complaints_are_not_read_as_good_news(text: str) -> None:
+    result = _news(text)
+    assert result.sentiment.label != "positive" and not result.opportunity
+
+
+def test_a_word_repeated_all_through_a_long_text_counts_a_few_times_only() -> None:
+    lead = "Banjir bandang di Sendawar menewaskan tiga warga dan merusak puluhan rumah."
+    alone = _news(lead)
+    repeated = _news(lead + " Pemkab menjanjikan perbaikan jalan." * 300)
+    assert alone.sentiment.label == "negative"
+    # Three hundred "perbaikan" (+0.5 each) weigh as five, not 150: the deaths are not outweighed.
+    assert "perbaikan (+2.5)" in signal(repeated, "sentiment")
+    assert repeated.sentiment.label != "positive" and repeated.level.rank >= Level.siaga.rank
 
 
 def test_non_indonesian_text_is_flagged_not_confidently_classified() -> None:
@@ -124,6 +212,25 @@ def test_non_indonesian_text_is_flagged_not_confidently_classified() -> None:
     assert result.topic.confidence <= 0.2
     assert signal(result, "language_unsupported")
     assert result.region_codes == ["64.72"]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Massive flooding hit Samarinda, two people missing", "en"),
+        ("😀😀 123 456", "und"),
+        ("https://kaltim.example.id/berita/123", "und"),
+        (
+            "Tumpahan minyak cemari Teluk Balikpapan, nelayan tidak bisa melaut, ikan mati, "
+            "pemkot tetapkan status tanggap darurat",
+            "id",
+        ),
+    ],
+)
+def test_short_english_and_wordless_texts_are_not_read_as_indonesian(text: str, code: str) -> None:
+    result = _news(text)
+    assert result.language.code == code
+    assert result.language.supported is (code == "id")
 
 
 def test_indonesian_headline_without_function_words_is_supported() -> None:

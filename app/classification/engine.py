@@ -21,7 +21,7 @@ from app.classification.schemas import (
     TextModel,
     TopicVerdict,
 )
-from app.classification.taxonomy import TOPICS, Sentiment, Topic
+from app.classification.taxonomy import TOPICS, Level, Sentiment, Topic
 from app.classification.text import NEG_PREFIX, mark_negation, tokenize_clauses
 
 RULES_VERSION = "rules-2026.11.1"
@@ -277,9 +277,13 @@ def _verdict(
     audience = max(
         doc.metrics.get("reach", 0), doc.metrics.get("views", 0), doc.metrics.get("shares", 0) * 10
     )
+    # Good news worth amplifying; never a story where people died or are missing, or one at Siaga or above,
+    # however warm its words about the relief effort.
     opportunity = (
         sentiment is Sentiment.positive
         and not hoax
+        and not evidence.harm_to_people
+        and level.rank < Level.siaga.rank
         and (audience >= OPPORTUNITY_REACH or doc.source_type in scoring.NEWS_SOURCES)
     )
     if opportunity:

@@ -1,4 +1,5 @@
-"""A cheap check that a text is Indonesian: the share of Indonesian versus English function words.
+"""A cheap check that a text is Indonesian: Indonesian words (function words and the lexicons' own) against
+English ones.
 
 Sigap's lexicons and models are Indonesian; on anything else they would give confident nonsense, so the engine
 must know when to step back.
@@ -23,11 +24,17 @@ def detect(tokens: Sequence[str]) -> tuple[str, bool, str]:
     # map() over the set's membership test: no Python frame per token (this runs on every mention).
     id_hits = sum(map(indonesian.__contains__, sample))
     en_hits = sum(map(english.__contains__, sample))
-    evidence = f"function words: {id_hits} Indonesian, {en_hits} English of {len(sample)}"
+    evidence = f"known words: {id_hits} Indonesian, {en_hits} English of {len(sample)}"
     if en_hits >= 3 and en_hits > 2 * id_hits:
         return "en", False, evidence
+    # A short English headline has few function words; with no Indonesian word beside them two suffice.
+    if en_hits >= 2 and id_hits == 0:
+        return "en", False, evidence
     # Nearly every mention is all ASCII: one check of the joined words answers for all of them.
-    foreign_script = 0 if " ".join(sample).isascii() else sum(not token.isascii() for token in sample)
+    joined = " ".join(sample)
+    if not any(map(str.isalpha, joined)):
+        return "und", False, "no words"
+    foreign_script = 0 if joined.isascii() else sum(not token.isascii() for token in sample)
     if sample and foreign_script * 2 > len(sample):
         return "und", False, f"{foreign_script} of {len(sample)} words in another script"
     if len(sample) >= _MIN_TOKENS_FOR_UNKNOWN and id_hits == 0:

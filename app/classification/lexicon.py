@@ -151,6 +151,13 @@ def sentiment_words() -> Mapping[str, float]:
 
 @cache
 def language_words() -> tuple[frozenset[str], frozenset[str]]:
-    """Indonesian and English function words for the language check."""
+    """Indonesian and English words for the language check: Indonesian function words plus the words of the
+    project's own Indonesian lexicons (a headline may have no function word), and English function and common
+    news words."""
     data: dict[str, list[str]] = load("language.json")
-    return frozenset(data["id"]), frozenset(data["en"])
+    english = frozenset(data["en"])
+    phrases = [phrase for spec in load("signals.json")["signals"].values() for phrase in spec["phrases"]]
+    phrases += [phrase for words in load("topics.json")["keywords"].values() for phrase in words]
+    phrases += list(load("sentiment.json")["weights"])
+    content = {word for phrase in phrases for word in phrase.split() if len(word) >= 4 and word.isalpha()}
+    return frozenset(data["id"]) | (frozenset(content) - english), english

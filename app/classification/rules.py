@@ -21,6 +21,14 @@ MIN_TOPIC_SCORE = 1.5
 # polarity = (positive - negative) / (positive + negative + damping): one weak word stays near neutral.
 _DAMPING = 1.0
 _POLARITY_THRESHOLD = 0.25
+# A phrase counts at most this many times its weight: a long report that says "perbaikan" forty times is not
+# forty times as positive, nor forty times as much about infrastructure.
+PHRASE_REPEAT_CAP = 5.0
+
+
+def _capped(total: float, weight: float) -> float:
+    limit = abs(weight) * PHRASE_REPEAT_CAP
+    return max(-limit, min(limit, total))
 
 
 def signals(hits: Sequence[Hit[Keyword]]) -> dict[str, list[str]]:
@@ -59,10 +67,14 @@ class TopicScores:
 def topic(hits: Sequence[Hit[Keyword]], title_end: int) -> TopicScores:
     scores: dict[Topic, float] = {}
     evidence: dict[Topic, list[str]] = {}
+    by_phrase: dict[tuple[Topic, str], float] = {}
     for hit in longest(hit for hit in hits if hit.value.topics):
         factor = TITLE_WEIGHT if hit.start < title_end else 1.0
         for label, weight in hit.value.topics:
-            scores[label] = scores.get(label, 0.0) + weight * factor
+            key = (label, hit.phrase)
+            before = by_phrase.get(key, 0.0)
+            by_phrase[key] = after = _capped(before + weight * factor, weight)
+            scores[label] = scores.get(label, 0.0) + after - before
             words = evidence.setdefault(label, [])
             if hit.phrase not in words:
                 words.append(hit.phrase)
@@ -96,8 +108,9 @@ def sentiment(
     contributions: dict[str, float] = {}
     covered: set[int] = set()
     for hit in longest(hit for hit in hits if hit.value.sentiment is not None):
-        value = (hit.value.sentiment or 0.0) * (TITLE_WEIGHT if hit.start < title_end else 1.0)
-        contributions[hit.phrase] = contributions.get(hit.phrase, 0.0) + value
+        weight = hit.value.sentiment or 0.0
+        value = weight * (TITLE_WEIGHT if hit.start < title_end else 1.0)
+        contributions[hit.phrase] = _capped(contributions.get(hit.phrase, 0.0) + value, weight)
         covered.update(range(hit.start, hit.end))
     words = sentiment_words()
     if negated is None:
@@ -106,11 +119,11 @@ def sentiment(
         token = tokens[position]
         if position not in covered:
             base = token[len(NEG_PREFIX) :]
-            weight = words.get(base)
-            if weight is not None:
-                value = weight * NEGATED_FACTOR * (TITLE_WEIGHT if position < title_end else 1.0)
-                key = token
-                contributions[key] = contributions.get(key, 0.0) + value
+            word_weight = words.get(base)
+            if word_weight is not None:
+                flipped = word_weight * NEGATED_FACTOR
+                value = flipped * (TITLE_WEIGHT if position < title_end else 1.0)
+                contributions[token] = _capped(contributions.get(token, 0.0) + value, flipped)
     for value in contributions.values():
         if value > 0:
             positive += value

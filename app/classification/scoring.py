@@ -4,7 +4,8 @@ Pure rules over the evidence the engine collected; every rule that fires adds a 
 can read why a mention is Siaga.
 
 The level is read from this urgency x impact matrix (``LEVEL_MATRIX``), then raised to at least Siaga when
-people are dead, injured or missing (unless the mention is a suspected hoax, whose claims are unverified):
+people are dead, injured or missing, or when an emergency status (``tanggap darurat``) has been declared
+(unless the mention is a suspected hoax, whose claims are unverified):
 
 | urgency \\ impact | 1 minor | 2 moderate | 3 significant | 4 severe |
 | --- | --- | --- | --- | --- |
@@ -53,8 +54,10 @@ SOCIAL_SOURCES = frozenset({"x", "facebook", "instagram", "tiktok", "youtube"})
 # How much the outlet alone says about reach: a news site or broadcast is seen by many, one post may not be.
 SOURCE_REACH = {"online_news": 0.25, "tv": 0.25, "bmkg_cap": 0.25, "print": 0.25, "radio": 0.25}
 
+# Events that threaten people where they happen: a flood, an outbreak, a riot, a spill, a crash, a crocodile.
+EVENTS = ("disaster", "outbreak", "unrest", "pollution", "accident", "wildlife")
 # Signals that describe harm happening (not a warning, not a claim being denied).
-THREATS = frozenset({"disaster", "outbreak", "unrest", "pollution", "casualties", "missing", "evacuation"})
+THREATS = frozenset({*EVENTS, "casualties", "missing", "evacuation"})
 HARM_TO_PEOPLE = frozenset({"casualties", "missing"})
 
 
@@ -84,6 +87,11 @@ class Evidence:
         """Dead, injured or missing people reported as fact (a hoax's claims are not facts)."""
         return not self.hoax_suspected and self.has(*HARM_TO_PEOPLE)
 
+    @property
+    def emergency_declared(self) -> bool:
+        """An emergency status set by the authorities, reported as fact."""
+        return not self.hoax_suspected and self.has("emergency_declared")
+
 
 def _clamp(value: int, low: int = 0, high: int = 3) -> int:
     return max(low, min(high, value))
@@ -111,7 +119,7 @@ def impact(evidence: Evidence) -> tuple[Impact, list[Signal]]:
         safety = 3
     elif not claimed and (e.has("evacuation", "violence") or (e.has("outbreak") and e.has("ongoing"))):
         safety = 2
-    elif e.has("disaster", "outbreak", "unrest", "pollution"):
+    elif e.has(*EVENTS):
         safety = 1
     else:
         safety = 0
@@ -145,7 +153,7 @@ def impact(evidence: Evidence) -> tuple[Impact, list[Signal]]:
     trust = _clamp(trust)
 
     readiness = 0
-    if e.has("disaster", "outbreak", "unrest", "pollution"):
+    if e.has(*EVENTS):
         readiness = 1
         if e.has("ongoing"):
             readiness += 1
@@ -196,7 +204,7 @@ def _speed(e: Evidence) -> tuple[float, list[str]]:
     elif e.hoax_suspected:
         # A chain message spreads until it is denied; once officially denied it mostly needs amplifying.
         points, why = (1.0, ["hoax already denied"]) if e.has("hoax_denied") else (1.5, ["hoax spreading"])
-    elif e.has("disaster", "outbreak", "unrest"):
+    elif e.has("disaster", "outbreak", "unrest", "accident", "wildlife") or e.emergency_declared:
         points, why = 1.5, ["active threat"]
     elif e.has("corruption"):
         # Arrests and suspects are a breaking trust crisis, not a slow-burning complaint.
@@ -282,10 +290,14 @@ def level(urgency_score: int, impact: Impact, evidence: Evidence) -> tuple[Level
     from_matrix = LEVEL_MATRIX[urgency_score - 1][impact.score - 1]
     reason = [f"urgency={urgency_score}", f"impact={impact.score}", from_matrix.value]
     signals = [Signal(name="matrix", weight=float(from_matrix.rank), evidence=reason)]
-    if evidence.harm_to_people and from_matrix.rank < Level.siaga.rank:
-        signals.append(
-            Signal(name="casualty_floor", weight=float(Level.siaga.rank), evidence=["at least siaga"])
-        )
+    if from_matrix.rank < Level.siaga.rank:
+        if evidence.harm_to_people:
+            floor = "casualty_floor"
+        elif evidence.emergency_declared:
+            floor = "emergency_floor"
+        else:
+            return from_matrix, signals
+        signals.append(Signal(name=floor, weight=float(Level.siaga.rank), evidence=["at least siaga"]))
         return Level.siaga, signals
     return from_matrix, signals
 

@@ -24,7 +24,8 @@ NEGATORS = frozenset(
 # "korban jiwa nihil": Indonesian news reports the absence of casualties after the noun.
 POST_NEGATORS = frozenset({"nihil"})
 # "tidak hanya banjir tetapi juga longsor", "tidak sedikit warga": the negator does not deny what follows.
-_NEGATION_CANCELLERS = frozenset({"hanya", "cuma", "sedikit", "kurang", "lain", "jarang", "henti", "pernah"})
+# ("tidak pernah diperbaiki" does deny: never repaired.)
+_NEGATION_CANCELLERS = frozenset({"hanya", "cuma", "sedikit", "kurang", "lain", "jarang", "henti"})
 # A negation's scope ends at a clause: "jalan tidak bisa dilalui karena longsor" still reports a landslide.
 _SCOPE_ENDERS = frozenset(
     {

@@ -156,25 +156,39 @@ def cmd_classifier_train(args: argparse.Namespace) -> int:
         )
     report = model.report
     print(f"{model.version} ({'active' if model.active else 'not active'}), trained on {source}")
+    if not model.usable:
+        print(f"  its labels are not Sigap {args.task} labels: kept for evaluation, it cannot be activated")
     for label, scores in sorted(report.get("per_class", {}).items()):
         print(f"  {label:<24} precision {scores['precision']:.3f}  recall {scores['recall']:.3f}")
     if report.get("macro_f1") is not None:
         print(f"  accuracy {report.get('accuracy', 0):.3f}  macro-F1 {report['macro_f1']:.3f}")
+    if report.get("baseline_macro_f1") is not None:
+        print(f"  the rules on the same hold-out: macro-F1 {report['baseline_macro_f1']:.3f}")
     return 0
 
 
 def _read_examples(path: Path) -> tuple[list[str], list[str]]:
-    """``text<TAB>label`` lines; blank lines are skipped, a line without a tab is an error."""
+    """``text<TAB>label`` lines (UTF-8): blank lines are skipped, and so is a first line ``text<TAB>label``
+    (a header); a line without exactly one tab is an error that names it."""
+    try:
+        content = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SystemExit(f"{path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise SystemExit(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     texts: list[str] = []
     labels: list[str] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(content.splitlines(), start=1):
         if not line.strip():
             continue
-        text, tab, label = line.rpartition("\t")
-        if not tab or not text.strip() or not label.strip():
-            raise SystemExit(f"{path}:{number}: expected 'text<TAB>label'")
-        texts.append(text.strip())
-        labels.append(label.strip())
+        columns = line.split("\t")
+        if number == 1 and [c.strip().lower() for c in columns] == ["text", "label"]:
+            continue
+        if len(columns) != 2 or not columns[0].strip() or not columns[1].strip():
+            found = f"{len(columns)} columns" if len(columns) != 2 else "an empty column"
+            raise SystemExit(f"{path}:{number}: expected 'text<TAB>label', found {found}")
+        texts.append(columns[0].strip())
+        labels.append(columns[1].strip())
     return texts, labels
 
 

@@ -119,6 +119,18 @@ def test_officer_correction_is_kept_beside_the_machine_verdict(
     assert shown["label"]["level"] == "awas"
     assert shown["machine"] == created["classification"]["machine"]
 
+    # A later correction of another field keeps the earlier one: both are listed, and the level stays awas.
+    later = {"sentiment": "negative", "reason": "Warga marah karena pompa banjir tidak berfungsi."}
+    assert client.post(f"/v1/mentions/{created['id']}/labels", json=later, headers=officer).status_code == 201
+    shown = client.get(f"/v1/mentions/{created['id']}", headers=officer).json()["classification"]
+    assert [entry["reason"] for entry in shown["labels"]] == [
+        "Tanggul jebol, BPBD menetapkan tanggap darurat.",
+        later["reason"],
+    ]
+    assert shown["label"]["sentiment"] == "negative" and shown["label"]["level"] is None
+    assert shown["corrected"] == {"sentiment": "negative", "topic": "bencana", "level": "awas"}
+    assert shown["machine"] == created["classification"]["machine"]
+
 
 @pytest.mark.parametrize(
     ("body", "status"),
@@ -177,17 +189,80 @@ def _label_many(client: TestClient, writer: dict[str, str], admin: dict[str, str
         )
 
 
-def test_training_from_labels_makes_an_active_version_that_classifies(
+def _label_sentiment_policy(client: TestClient, writer: dict[str, str], admin: dict[str, str]) -> None:
+    """Officers' sentiment labels the lexicon cannot know: news of the Gratispol free-tuition programme is
+    good news, news of a delayed tender ("tender ulang") is bad news, whatever other words the story uses."""
+    places = ["Samarinda", "Balikpapan", "Bontang", "Tenggarong", "Sangatta", "Tanjung Redeb", "Tanah Grogot",
+              "Sendawar", "Penajam", "Ujoh Bilang", "Loa Kulu", "Sepaku"]  # fmt: skip
+    for number, place in enumerate(places):
+        for text, label in (
+            (f"Pendaftaran Gratispol dibuka di {place}, mahasiswa datang ke kantor kelurahan", "positive"),
+            (f"Proyek gedung di {place} tender ulang, pekerjaan dijadwalkan tahun depan", "negative"),
+        ):
+            created = client.post(
+                "/v1/mentions",
+                json=mention_payload(title=f"{text} ({number})", text=text, external_id=f"{label}-{number}"),
+                headers=writer,
+            ).json()
+            body = {
+                "sentiment": label,
+                "reason": "Kebijakan humas: Gratispol kabar baik, tender ulang kabar buruk",
+            }
+            assert (
+                client.post(f"/v1/mentions/{created['id']}/labels", json=body, headers=admin).status_code
+                == 201
+            )
+
+
+def test_a_model_better_than_the_rules_is_switched_to_when_trained(
+    client: TestClient, writer_headers: dict[str, str], admin_headers: dict[str, str], session: Session
+) -> None:
+    _label_sentiment_policy(client, writer_headers, admin_headers)
+    trained = client.post("/v1/classifier/train", json={"task": "sentiment"}, headers=admin_headers)
+    assert trained.status_code == 201, trained.text
+    model = trained.json()
+    assert model["active"] is True and model["usable"] is True
+    report = model["report"]
+    assert report["macro_f1"] >= report["baseline_macro_f1"]
+    assert report["baseline_macro_f1"] < 1.0  # the rules cannot know the policy
+    verdict = client.post(
+        "/v1/classify", json={"title": "Gratispol untuk mahasiswa Kutai Barat"}, headers=admin_headers
+    ).json()
+    assert verdict["model_version"]["sentiment"] == model["version"]
+    assert verdict["sentiment"]["label"] == "positive"
+
+
+def test_a_model_worse_than_the_rules_is_not_switched_to(
+    client: TestClient, writer_headers: dict[str, str], admin_headers: dict[str, str], session: Session
+) -> None:
+    _label_many(client, writer_headers, admin_headers)  # four headlines a topic: the rules read them better
+    refused = client.post("/v1/classifier/train", json={"task": "topic"}, headers=admin_headers)
+    assert refused.status_code == 409, refused.text
+    problem = refused.json()
+    assert problem["code"] == "MODEL_NOT_BETTER_THAN_RULES"
+    assert "macro-F1" in problem["detail"] and "activat" in problem["detail"]
+    assert session.exec(select(func.count()).select_from(ClassifierModel)).one() == 0
+    assert client.get("/v1/classifier/models", headers=admin_headers).json()["items"] == []
+
+
+def test_training_from_labels_makes_a_version_that_classifies_once_activated(
     client: TestClient, writer_headers: dict[str, str], admin_headers: dict[str, str], session: Session
 ) -> None:
     _label_many(client, writer_headers, admin_headers)
-    trained = client.post("/v1/classifier/train", json={"task": "topic"}, headers=admin_headers)
+    trained = client.post(
+        "/v1/classifier/train", json={"task": "topic", "activate": False}, headers=admin_headers
+    )
     assert trained.status_code == 201, trained.text
     model = trained.json()
-    assert model["active"] is True and model["task"] == "topic"
+    assert model["active"] is False and model["task"] == "topic" and model["usable"] is True
     assert set(model["labels"]) == {"bencana", "kesehatan", "infrastruktur"}
     assert {"precision", "recall"} <= set(next(iter(model["report"]["per_class"].values())))
+    assert model["report"]["baseline_macro_f1"] is not None
+    rules_only = client.post("/v1/classify", json={"title": "Banjir di Kutai Barat"}, headers=admin_headers)
+    assert rules_only.json()["model_version"]["topic"].startswith("rules")
 
+    activated = client.post(f"/v1/classifier/models/{model['version']}/activate", headers=admin_headers)
+    assert activated.status_code == 200 and activated.json()["active"] is True
     verdict = client.post(
         "/v1/classify", json={"title": "Banjir dan longsor landa Kutai Barat"}, headers=admin_headers
     )
@@ -205,19 +280,28 @@ def test_training_from_labels_makes_an_active_version_that_classifies(
 def test_switching_back_to_an_earlier_version(
     client: TestClient, writer_headers: dict[str, str], admin_headers: dict[str, str]
 ) -> None:
-    _label_many(client, writer_headers, admin_headers)
-    first = client.post("/v1/classifier/train", json={"task": "topic"}, headers=admin_headers).json()
-    second = client.post("/v1/classifier/train", json={"task": "topic"}, headers=admin_headers).json()
+    _label_sentiment_policy(client, writer_headers, admin_headers)
+    first = client.post("/v1/classifier/train", json={"task": "sentiment"}, headers=admin_headers).json()
+    second = client.post("/v1/classifier/train", json={"task": "sentiment"}, headers=admin_headers).json()
     assert first["version"] != second["version"]
     back = client.post(f"/v1/classifier/models/{first['version']}/activate", headers=admin_headers)
     assert back.status_code == 200 and back.json()["active"] is True
-    active = [
-        m["version"]
-        for m in client.get("/v1/classifier/models", headers=admin_headers).json()["items"]
-        if m["active"]
-    ]
-    assert active == [first["version"]]
+
+    def active() -> list[str]:
+        items = client.get("/v1/classifier/models", headers=admin_headers).json()["items"]
+        return [m["version"] for m in items if m["active"]]
+
+    assert active() == [first["version"]]
     assert client.post("/v1/classifier/models/tidak-ada/activate", headers=admin_headers).status_code == 404
+
+    # And back to the rules: deactivating the active version (twice changes nothing more).
+    for _ in range(2):
+        off = client.post(f"/v1/classifier/models/{first['version']}/deactivate", headers=admin_headers)
+        assert off.status_code == 200 and off.json()["active"] is False
+    assert active() == []
+    verdict = client.post("/v1/classify", json={"title": "Gratispol dibuka"}, headers=admin_headers).json()
+    assert verdict["model_version"]["sentiment"].startswith("rules")
+    assert client.post("/v1/classifier/models/tidak-ada/deactivate", headers=admin_headers).status_code == 404
 
 
 def test_training_without_enough_labels_is_409(client: TestClient, admin_headers: dict[str, str]) -> None:
@@ -236,10 +320,24 @@ def test_training_file_is_text_tab_label(tmp_path: Path) -> None:
     good = tmp_path / "contoh.tsv"
     good.write_text("Banjir di Samarinda\tbencana\n\nHarga cabai naik\tekonomi\n", encoding="utf-8")
     assert _read_examples(good) == (["Banjir di Samarinda", "Harga cabai naik"], ["bencana", "ekonomi"])
-    bad = tmp_path / "rusak.tsv"
-    bad.write_text("tanpa tab\n", encoding="utf-8")
-    with pytest.raises(SystemExit):
-        _read_examples(bad)
+    headed = tmp_path / "berjudul.tsv"
+    headed.write_text("text\tlabel\nBanjir di Samarinda\tbencana\n", encoding="utf-8")
+    assert _read_examples(headed) == (["Banjir di Samarinda"], ["bencana"])
+    for name, content, problem in (
+        ("rusak.tsv", "tanpa tab\n", "found 1 columns"),
+        ("tiga.tsv", "Banjir\tbencana\tcatatan\n", "found 3 columns"),
+        ("kosong.tsv", "Banjir\t \n", "an empty column"),
+    ):
+        bad = tmp_path / name
+        bad.write_text(content, encoding="utf-8")
+        with pytest.raises(SystemExit, match=problem):
+            _read_examples(bad)
+    latin = tmp_path / "latin1.tsv"
+    latin.write_bytes("Banjir di Sebulu, warga mengungsi ke gedung \xe9\tbencana\n".encode("latin-1"))
+    with pytest.raises(SystemExit, match="not UTF-8"):
+        _read_examples(latin)
+    with pytest.raises(SystemExit, match="no such file"):
+        _read_examples(tmp_path / "tidak-ada.tsv")
 
 
 def test_readme_level_matrix_is_the_one_the_code_uses() -> None:
@@ -260,32 +358,26 @@ def test_cli_trains_from_a_file_and_activates_the_version(
     url = databases.create()
     monkeypatch.setenv("SIGAP_DATABASE_URL", url)
     get_settings.cache_clear()
-    examples = tmp_path / "topik.tsv"
-    lines = [
-        f"{title}\t{label}"
-        for label, titles in {
-            "bencana": [
-                "Banjir rendam Sungai Pinang",
-                "Longsor di Kutai Barat",
-                "Kebakaran lahan di Penajam",
-                "Banjir rob di Bontang Kuala",
-                "Puting beliung rusak rumah di Tenggarong",
-            ],
-            "kesehatan": [
-                "Kasus DBD naik di Bontang",
-                "Imunisasi campak di Samarinda",
-                "Keracunan makanan siswa",
-                "Stunting turun di Mahakam Ulu",
-                "Puskesmas Sangatta kekurangan dokter",
-            ],
-        }.items()
-        for title in titles
-    ]
+    places = ["Samarinda", "Balikpapan", "Bontang", "Tenggarong", "Sangatta", "Tanjung Redeb", "Tanah Grogot",
+              "Sendawar", "Penajam", "Ujoh Bilang"]  # fmt: skip
+    examples = tmp_path / "sentimen.tsv"
+    lines = ["text\tlabel"]  # a header line is allowed
+    for place in places:
+        lines.append(f"Pendaftaran Gratispol dibuka di {place}, mahasiswa datang ke kelurahan\tpositive")
+        lines.append(f"Proyek gedung di {place} tender ulang, pekerjaan dijadwalkan tahun depan\tnegative")
     examples.write_text("\n".join(lines), encoding="utf-8")
+    # Another label set (as in an evaluation corpus): kept for evaluation, never activated.
+    foreign = tmp_path / "lain.tsv"
+    foreign.write_text("\n".join(line.replace("\tpositive", "\tpositif").replace("\tnegative", "\tnegatif")
+                                  for line in lines), encoding="utf-8")  # fmt: skip
     try:
-        assert main(["classifier", "train", "--from-file", str(examples), "--task", "topic"]) == 0
+        assert main(["classifier", "train", "--from-file", str(examples), "--task", "sentiment"]) == 0
         out = capsys.readouterr().out
-        assert "(active)" in out and "bencana" in out and "precision" in out
+        assert "(active)" in out and "positive" in out and "precision" in out and "the rules" in out
+        assert main(["classifier", "train", "--from-file", str(foreign), "--task", "sentiment"]) == 1
+        assert "not Sigap sentiment labels" in capsys.readouterr().err
+        assert main(["classifier", "train", "--from-file", str(foreign), "--no-activate"]) == 0
+        assert "cannot be activated" in capsys.readouterr().out
         assert main(["classifier", "train", "--from-labels", "--task", "sentiment"]) == 1  # no labels yet
     finally:
         get_settings.cache_clear()

@@ -21,7 +21,7 @@ import io
 import json
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property, lru_cache
@@ -106,6 +106,8 @@ class TrainingReport:
     per_class: dict[str, ClassMetrics]
     notes: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
+    # What answers without this model (the rules), measured on the same hold-out; None when not measured.
+    baseline_macro_f1: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -536,15 +538,13 @@ def _fit(
     )
 
 
-def _metrics(model: TrainedModel, texts: Sequence[str], labels: Sequence[str]) -> TrainingReport:
-    from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+def _per_class(labels: Sequence[str], predicted: Sequence[str], names: list[str]) -> dict[str, ClassMetrics]:
+    from sklearn.metrics import precision_recall_fscore_support
 
-    predicted = [label for label, _ in model.predict(texts)]
-    names = sorted(set(model.labels) | set(labels))
     precision, recall, f1, support = precision_recall_fscore_support(
-        list(labels), predicted, labels=names, zero_division=0
+        list(labels), list(predicted), labels=names, zero_division=0
     )
-    per_class: dict[str, ClassMetrics] = {
+    return {
         name: {
             "precision": round(float(p), 4),
             "recall": round(float(r), 4),
@@ -553,7 +553,19 @@ def _metrics(model: TrainedModel, texts: Sequence[str], labels: Sequence[str]) -
         }
         for name, p, r, f, s in zip(names, precision, recall, f1, support, strict=True)
     }
-    present = [name for name in names if per_class[name]["support"] > 0]
+
+
+def _macro_f1(per_class: dict[str, ClassMetrics]) -> float:
+    # Macro over the classes present in the data, as a reader of per_class would compute it.
+    present = [metrics["f1"] for metrics in per_class.values() if metrics["support"] > 0]
+    return round(sum(present) / len(present), 4)
+
+
+def _metrics(model: TrainedModel, texts: Sequence[str], labels: Sequence[str]) -> TrainingReport:
+    from sklearn.metrics import accuracy_score
+
+    predicted = [label for label, _ in model.predict(texts)]
+    per_class = _per_class(labels, predicted, sorted(set(model.labels) | set(labels)))
     notes = []
     unknown = sorted(set(labels) - set(model.labels))
     if unknown:
@@ -565,8 +577,7 @@ def _metrics(model: TrainedModel, texts: Sequence[str], labels: Sequence[str]) -
         n_train=0,
         n_holdout=len(texts),
         accuracy=round(float(accuracy_score(list(labels), predicted)), 4),
-        # Macro over the classes present in the data, as a reader of per_class would compute it.
-        macro_f1=round(sum(per_class[n]["f1"] for n in present) / len(present), 4),
+        macro_f1=_macro_f1(per_class),
         per_class=per_class,
         notes=notes,
         settings=asdict(model.settings),
@@ -595,12 +606,14 @@ def train(
     holdout: float = 0.2,
     now: datetime | None = None,
     settings: Settings | None = None,
+    baseline: Callable[[Sequence[str]], list[str]] | None = None,
 ) -> tuple[TrainedModel, TrainingReport]:
     """Fit a classifier for ``labels`` (any label set) and report its quality on a stratified hold-out.
 
     The hold-out (``holdout`` of the data, split with ``seed``) measures; the returned model is then refitted
-    on all examples, so it has seen the hold-out too. Raises ``ValueError`` for fewer than 2 labels or
-    :data:`MIN_EXAMPLES` examples.
+    on all examples, so it has seen the hold-out too. ``baseline``, when given, labels texts the way Sigap
+    would without the model; its macro-F1 on the same hold-out goes into the report. Raises ``ValueError``
+    for fewer than 2 labels or :data:`MIN_EXAMPLES` examples.
     """
     _check(texts, labels)
     if not 0.0 < holdout < 1.0:
@@ -630,6 +643,9 @@ def train(
         )
         held_model = _fit(fit_texts, fit_labels, task=task, settings=settings, now=now, seed=seed)
         report = _metrics(held_model, held_texts, held_labels)
+        if baseline is not None:
+            names = sorted(set(labels))
+            report.baseline_macro_f1 = _macro_f1(_per_class(held_labels, baseline(held_texts), names))
         notes.append(
             f"metrics from a stratified hold-out of {len(held_texts)} examples (seed {seed}) with a model "
             f"fitted on the other {len(fit_texts)}; the returned model was refitted on all {len(texts)}"

@@ -74,8 +74,10 @@ def label_mention(
 def train_classifier(body: TrainRequest, session: SessionDep, admin: AdminPrincipal) -> ModelPublic:
     """Train a new model version from officers' labels.
 
-    Reports per-class precision and recall on a held-out split. With `activate` (default) the new version
-    answers from the next classification on; the previous one stays listed and can be switched back.
+    Reports per-class precision and recall on a held-out split, beside the rules' macro-F1 on the same
+    split. With `activate` (default) the new version answers from the next classification on, provided it does
+    at least as well as the rules there (else 409 `MODEL_NOT_BETTER_THAN_RULES` and nothing is stored); the
+    previous one stays listed and can be switched back.
     """
     texts, labels = service.labelled_examples(session, body.task)
     return service.train_and_store(
@@ -98,12 +100,25 @@ def list_models(session: SessionDep, _admin: AdminPrincipal) -> ModelList:
     return ModelList(items=service.list_models(session))
 
 
-@router.post("/classifier/models/{version}/activate", responses=problems(404))
+@router.post("/classifier/models/{version}/activate", responses=problems(404, 409))
 def activate_model(
     version: Annotated[str, Path(max_length=100)], session: SessionDep, _admin: AdminPrincipal
 ) -> ModelPublic:
     """Make a model version the active one for its task (for example, switch back to an earlier one).
 
-    Every server process picks the switch up within ten seconds.
+    Only a version whose labels are Sigap's own can answer (`usable`); another is 409. Every server process
+    picks the switch up within ten seconds.
     """
     return service.activate_model(session, version)
+
+
+@router.post("/classifier/models/{version}/deactivate", responses=problems(404))
+def deactivate_model(
+    version: Annotated[str, Path(max_length=100)], session: SessionDep, _admin: AdminPrincipal
+) -> ModelPublic:
+    """Stop using a model version: its task goes back to the rule and lexicon path.
+
+    Deactivating a version that is not active changes nothing. Every server process picks the switch up
+    within ten seconds.
+    """
+    return service.deactivate_model(session, version)

@@ -10,13 +10,14 @@ from sqlmodel import Session, col, select
 
 from app.auth.service import Principal
 from app.classification import learn, taxonomy
-from app.classification.engine import classify
+from app.classification.engine import classify, classify_many
 from app.classification.intake import document_of
 from app.classification.models import ClassifierModel, MentionClassification, MentionLabel
 from app.classification.registry import ACTIVE_MODELS
 from app.classification.schemas import Classification
 from app.classification.views import (
     ClassifyRequest,
+    CorrectedValues,
     LabelCreate,
     LabelPublic,
     ModelPublic,
@@ -58,25 +59,41 @@ def stored_views(session: Session, mention_ids: Sequence[int]) -> dict[int, Stor
     verdicts = session.exec(
         select(MentionClassification).where(col(MentionClassification.mention_id).in_(mention_ids))
     )
-    latest: dict[int, MentionLabel] = {}
+    history: dict[int, list[MentionLabel]] = {}
     for label in session.exec(
         select(MentionLabel)
         .where(col(MentionLabel.mention_id).in_(mention_ids))
         .order_by(col(MentionLabel.id))
     ):
-        latest[label.mention_id] = label
+        history.setdefault(label.mention_id, []).append(label)
     return {
-        v.mention_id: StoredClassification(
-            machine=Classification.model_validate(v.verdict),
-            label=_label_public(latest.get(v.mention_id)),
-            classified_at=v.classified_at,
+        v.mention_id: _stored_view(
+            Classification.model_validate(v.verdict), history.get(v.mention_id, []), v.classified_at
         )
         for v in verdicts
     }
 
 
+def _stored_view(
+    verdict: Classification, labels: Sequence[MentionLabel], classified_at: datetime
+) -> StoredClassification:
+    public = [LabelPublic.model_validate(label, from_attributes=True) for label in labels]
+    corrected = CorrectedValues()
+    for label in public:
+        for name in ("sentiment", "topic", "level"):
+            if getattr(label, name) is not None:
+                setattr(corrected, name, getattr(label, name))
+    return StoredClassification(
+        machine=verdict,
+        label=public[-1] if public else None,
+        labels=public,
+        corrected=corrected,
+        classified_at=classified_at,
+    )
+
+
 def fresh_view(verdict: Classification, classified_at: datetime) -> StoredClassification:
-    return StoredClassification(machine=verdict, label=None, classified_at=classified_at)
+    return _stored_view(verdict, [], classified_at)
 
 
 def _label_public(label: MentionLabel | None) -> LabelPublic | None:
@@ -124,6 +141,19 @@ def labelled_examples(session: Session, task: str) -> tuple[list[str], list[str]
     return texts, labels
 
 
+def rules_labels(task: str, texts: Sequence[str]) -> list[str]:
+    """What the rule and lexicon path answers for ``task`` on each text: the bar a new model must clear."""
+    docs = [document_of({"text": text}) for text in texts]
+    verdicts = classify_many(docs, now=utcnow())
+    if task == "sentiment":
+        return [verdict.sentiment.label.value for verdict in verdicts]
+    return [verdict.topic.label.value for verdict in verdicts]
+
+
+def _outside_taxonomy(task: str, labels: Sequence[str]) -> list[str]:
+    return sorted(set(labels) - taxonomy.task_labels(task))
+
+
 def train_and_store(
     session: Session,
     *,
@@ -134,10 +164,41 @@ def train_and_store(
     trained_by: str,
     activate: bool,
 ) -> ModelPublic:
+    """Train, store and (with ``activate``) switch to a new version.
+
+    A version that is switched to at once must answer in Sigap's own labels and do at least as well as the
+    rules on the hold-out; otherwise nothing is stored and the answer says why (``activate=false`` keeps such
+    a version for evaluation, and an admin may still switch to it explicitly)."""
+    foreign = _outside_taxonomy(task, labels)
+    if activate and foreign:
+        raise Conflict(
+            f"The labels {', '.join(foreign)} are not Sigap {task} labels "
+            f"({', '.join(sorted(taxonomy.task_labels(task)))}), so the model could never answer. "
+            "Map them to Sigap's labels, or train without activating to keep it for evaluation.",
+            code="LABELS_OUTSIDE_TAXONOMY",
+        )
     try:
-        model, report = learn.train(texts, labels, task=task)
+        model, report = learn.train(
+            texts, labels, task=task, baseline=None if foreign else lambda held: rules_labels(task, held)
+        )
     except ValueError as exc:
         raise Conflict(str(exc), code="NOT_ENOUGH_TRAINING_DATA") from None
+    if activate and (
+        report.macro_f1 is None
+        or report.baseline_macro_f1 is None
+        or report.macro_f1 < report.baseline_macro_f1
+    ):
+        measured = (
+            "there are too few examples for a hold-out to measure it"
+            if report.macro_f1 is None
+            else f"on the hold-out of {report.n_holdout} examples its macro-F1 is {report.macro_f1:.3f}, "
+            f"the rules' {report.baseline_macro_f1:.3f}"
+        )
+        raise Conflict(
+            f"The new {task} model was not switched to: {measured}. Give it more examples, or train "
+            "without activating to keep it for evaluation and switch to it explicitly.",
+            code="MODEL_NOT_BETTER_THAN_RULES",
+        )
     row = ClassifierModel(
         task=task,
         version=model.version,
@@ -161,9 +222,14 @@ def list_models(session: Session) -> list[ModelPublic]:
 
 def activate_model(session: Session, version: str) -> ModelPublic:
     """Make ``version`` the active model of its task; the previous one stays available to switch back to."""
-    row = session.exec(select(ClassifierModel).where(ClassifierModel.version == version)).first()
-    if row is None:
-        raise NotFound(f"Model version '{version}' does not exist.", code="MODEL_NOT_FOUND")
+    row = _model_row(session, version)
+    foreign = _outside_taxonomy(row.task, row.labels)
+    if foreign:
+        raise Conflict(
+            f"Model '{version}' predicts {', '.join(foreign)}, which are not Sigap {row.task} labels: "
+            "it is kept for evaluation and cannot answer.",
+            code="LABELS_OUTSIDE_TAXONOMY",
+        )
     session.execute(
         update(ClassifierModel)
         .where(col(ClassifierModel.task) == row.task, col(ClassifierModel.version) != version)
@@ -176,5 +242,25 @@ def activate_model(session: Session, version: str) -> ModelPublic:
     return _model_public(row)
 
 
+def deactivate_model(session: Session, version: str) -> ModelPublic:
+    """Stop using ``version``: its task falls back to the rule and lexicon path until another is activated."""
+    row = _model_row(session, version)
+    if row.active:
+        row.active = False
+        session.add(row)
+        session.flush()
+        ACTIVE_MODELS.invalidate()
+    return _model_public(row)
+
+
+def _model_row(session: Session, version: str) -> ClassifierModel:
+    row = session.exec(select(ClassifierModel).where(ClassifierModel.version == version)).first()
+    if row is None:
+        raise NotFound(f"Model version '{version}' does not exist.", code="MODEL_NOT_FOUND")
+    return row
+
+
 def _model_public(row: ClassifierModel) -> ModelPublic:
-    return ModelPublic.model_validate(row, from_attributes=True)
+    public = ModelPublic.model_validate(row, from_attributes=True)
+    public.usable = not _outside_taxonomy(row.task, row.labels)
+    return public

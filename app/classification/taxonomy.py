@@ -88,3 +88,8 @@ class Sentiment(StrEnum):
     negative = "negative"
     neutral = "neutral"
     positive = "positive"
+
+
+def task_labels(task: str) -> frozenset[str]:
+    """The labels a verdict can carry for a trainable task: a model must predict only these to answer."""
+    return frozenset(Sentiment if task == "sentiment" else Topic)

@@ -59,11 +59,27 @@ class LabelPublic(BaseModel):
     created_at: WitaDateTime
 
 
+class CorrectedValues(BaseModel):
+    """For each field, the latest value any officer gave (what training reads), or null when none did."""
+
+    sentiment: str | None = None
+    topic: str | None = None
+    level: str | None = None
+
+
 class StoredClassification(BaseModel):
-    """The machine verdict as computed at intake, and the latest officer correction, side by side."""
+    """The machine verdict as computed at intake, and the officers' corrections, side by side."""
 
     machine: Classification
     label: LabelPublic | None = Field(description="The latest correction by an officer, if any.")
+    labels: list[LabelPublic] = Field(
+        default_factory=list, description="Every correction, oldest first, each with who, when and why."
+    )
+    corrected: CorrectedValues = Field(
+        default_factory=CorrectedValues,
+        description="The corrected value of each field across all corrections: a later correction of the "
+        "topic does not undo an earlier correction of the level.",
+    )
     classified_at: WitaDateTime
 
 
@@ -113,9 +129,17 @@ class ModelPublic(BaseModel):
     version: str
     task: str
     labels: list[str]
-    report: dict[str, Any]
+    report: dict[str, Any] = Field(
+        description="Hold-out accuracy, macro-F1 and per-class precision/recall; `baseline_macro_f1` is the "
+        "rules' macro-F1 on the same hold-out."
+    )
     source: str
     active: bool
+    usable: bool = Field(
+        default=True,
+        description="Whether every label it predicts is a Sigap label of its task, so it can be activated "
+        "(a model trained on another label set is kept for evaluation only).",
+    )
     trained_at: WitaDateTime
     trained_by: str
 

@@ -167,13 +167,45 @@ def test_q_treats_percent_and_underscore_literally(client: TestClient, writer_he
 def test_region_filter_returns_mentions_tagged_with_that_code(
     client: TestClient, writer_headers: Headers
 ) -> None:
-    samarinda = _post(client, writer_headers, region_codes=["64.72"])
-    balikpapan_ppu = _post(client, writer_headers, region_codes=["64.71", "64.09"])
-    _post(client, writer_headers, region_codes=[])
+    # Texts that name no place: only the senders' hints place them.
+    placeless = {
+        "title": "Harga cabai rawit naik lagi",
+        "text": "Pedagang pasar mengeluhkan pasokan berkurang.",
+    }
+    samarinda = _post(client, writer_headers, region_codes=["64.72"], **placeless)
+    balikpapan_ppu = _post(client, writer_headers, region_codes=["64.71", "64.09"], **placeless)
+    _post(client, writer_headers, region_codes=[], **placeless)
 
     assert _ids(_list(client, writer_headers, region="64.09")) == [balikpapan_ppu]
     assert _ids(_list(client, writer_headers, region="64.72")) == [samarinda]
     assert _ids(_list(client, writer_headers, region="64.74")) == []
+
+
+def test_region_filter_also_finds_mentions_whose_text_names_a_place_there(
+    client: TestClient, writer_headers: Headers
+) -> None:
+    sangatta = _post(
+        client,
+        writer_headers,
+        region_codes=[],
+        title="Buaya muncul di Sungai Sangatta",
+        text="Warga Sangatta Utara diminta tidak beraktivitas di tepi sungai.",
+    )
+    hinted_elsewhere = _post(
+        client,
+        writer_headers,
+        region_codes=["64.72"],
+        title="Warga Samarinda antre elpiji",
+        text="Antrean juga terlihat di Sangatta sejak pagi.",
+    )
+    found = _list(client, writer_headers, region="64.04")["items"]
+    assert sorted(_ids({"items": found})) == sorted([hinted_elsewhere, sangatta])
+    by_id = {item["id"]: item for item in found}
+    # What the sender tagged stays what it was; what the text names is in the verdict.
+    assert by_id[sangatta]["region_codes"] == []
+    assert by_id[hinted_elsewhere]["region_codes"] == ["64.72"]
+    assert "64.04" in by_id[sangatta]["classification"]["machine"]["region_codes"]
+    assert _ids(_list(client, writer_headers, region="64.72")) == [hinted_elsewhere]
 
 
 def test_filters_combine(client: TestClient, writer_headers: Headers) -> None:

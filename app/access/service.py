@@ -69,6 +69,7 @@ def mention_clause(viewer: Principal) -> Any | None:
                 select(MentionRegion.mention_id).where(
                     col(MentionRegion.mention_id) == col(Mention.id),
                     col(MentionRegion.region_code).in_([viewer.region_code, PROVINCE_CODE]),
+                    col(MentionRegion.detected).is_(False),  # by the sender's hints; issues go by the text
                 )
             )
         )

@@ -13,7 +13,9 @@ from app.classification.models import MentionClassification
 from app.classification.registry import ACTIVE_MODELS
 from app.classification.schemas import Classification, Document
 from app.clock import utcnow
+from app.mentions.models import MentionRegion
 from app.mentions.pipeline import NewMention
+from app.reference.catalog import region_codes
 
 
 def document_of(row: dict[str, Any]) -> Document:
@@ -54,10 +56,21 @@ def classify_new_mentions(session: Session, mentions: Sequence[NewMention]) -> N
         topic_model=models.get("topic"),
     )
     rows = []
+    detected = []
+    known = region_codes()
     for mention, verdict in zip(mentions, verdicts, strict=True):
         row = verdict_row(mention.id, verdict)
         mention.extras["classification"] = verdict
         mention.extras["verdict_json"] = row["verdict"]  # what later steps (clustering) read
         mention.extras["classified_at"] = now
         rows.append({**row, "classified_at": now})
+        # The regions the sender did not name go into the region index too, so `?region=` finds the mention.
+        hinted = set(mention.row.get("region_codes") or ())
+        detected += [
+            {"mention_id": mention.id, "region_code": code, "detected": True}
+            for code in verdict.region_codes
+            if code not in hinted and code in known
+        ]
     session.execute(insert(MentionClassification.__table__), rows)  # type: ignore[attr-defined]
+    if detected:
+        session.execute(insert(MentionRegion.__table__), detected)  # type: ignore[attr-defined]

@@ -63,10 +63,15 @@ class Mention(SQLModel, table=True):
 
 
 class MentionRegion(SQLModel, table=True):
-    """Which kabupaten/kota a mention is about; the index behind the `region` filter."""
+    """Which kabupaten/kota a mention is about; the index behind the `region` filter.
+
+    A row is the sender's hint (shown as the mention's `region_codes`, and what a kabupaten/kota client sees
+    it by) or, with ``detected``, a region the classification found in the text that the sender did not name.
+    """
 
     __tablename__ = "mention_region"
     __table_args__ = (Index("ix_mention_region_region_code_mention_id", "region_code", "mention_id"),)
 
     mention_id: int = Field(foreign_key="mention.id", primary_key=True, ondelete="CASCADE")
     region_code: str = Field(foreign_key="region.code", primary_key=True, max_length=8)
+    detected: bool = Field(default=False, sa_column_kwargs={"server_default": sql_text("false")})

@@ -184,7 +184,11 @@ def list_mentions(
         SearchText | None, Query(min_length=1, max_length=200, description="Words to find in title or text.")
     ] = None,
     region: Annotated[
-        RegionCode | None, Query(description="Kemendagri region code, e.g. `64.72` for Samarinda.")
+        RegionCode | None,
+        Query(
+            description="Kemendagri region code, e.g. `64.72` for Samarinda: mentions the sender tagged with "
+            "it or whose text names a place in it."
+        ),
     ] = None,
     limit: PageSize = 50,
     cursor: Annotated[

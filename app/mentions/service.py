@@ -293,7 +293,7 @@ def regions_of(session: Session, mention_ids: Sequence[int]) -> dict[int, list[s
         return found
     query = (
         select(col(MentionRegion.mention_id), col(MentionRegion.region_code))
-        .where(col(MentionRegion.mention_id).in_(mention_ids))
+        .where(col(MentionRegion.mention_id).in_(mention_ids), col(MentionRegion.detected).is_(False))
         .order_by(col(MentionRegion.mention_id), col(MentionRegion.region_code))
     )
     for mention_id, code in session.execute(query):

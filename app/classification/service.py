@@ -235,21 +235,20 @@ def activate_model(session: Session, version: str) -> ModelPublic:
         .where(col(ClassifierModel.task) == row.task, col(ClassifierModel.version) != version)
         .values(active=False)
     )
-    row.active = True
-    session.add(row)
-    session.flush()
-    ACTIVE_MODELS.invalidate()
-    return _model_public(row)
+    return _switch(session, row, active=True)
 
 
 def deactivate_model(session: Session, version: str) -> ModelPublic:
     """Stop using ``version``: its task falls back to the rule and lexicon path until another is activated."""
     row = _model_row(session, version)
-    if row.active:
-        row.active = False
-        session.add(row)
-        session.flush()
-        ACTIVE_MODELS.invalidate()
+    return _switch(session, row, active=False) if row.active else _model_public(row)
+
+
+def _switch(session: Session, row: ClassifierModel, *, active: bool) -> ModelPublic:
+    row.active = active
+    session.add(row)
+    session.flush()
+    ACTIVE_MODELS.invalidate()  # this process at once; the others within the registry's refresh
     return _model_public(row)
 
 

@@ -83,7 +83,11 @@ class MentionCreate(BaseModel):
         "before 1990 or more than a day after Sigap receives the item cannot be right: Sigap then records "
         "the receipt time and keeps what was sent in `published_at_claimed`."
     )
-    language: LanguageTag = Field(default="id", description="BCP 47 language tag; `id` is Indonesian.")
+    language: LanguageTag = Field(
+        default="id",
+        description="BCP 47 language tag as the source declares it; `id` is Indonesian. Kept as sent: the "
+        "language Sigap read in the text is `classification.machine.language`.",
+    )
     region_codes: list[RegionCode] = Field(
         default_factory=list,
         max_length=11,

@@ -373,6 +373,7 @@ def test_a_duplicate_of_what_a_client_may_not_see_reveals_nothing_of_it(
     assert body["source_system"] == "Diskominfo Samarinda"  # its own submission, not the province's record
     batch = client.post("/v1/mentions/batch", headers=world.samarinda, json={"items": [again]}).json()
     assert batch["results"][0]["status"] == "duplicate" and batch["results"][0]["issue_id"] is None
+    assert batch["results"][0]["verdict"] is None  # nor the verdict on it
     # The province, which sees it, gets the stored record.
     mine = client.post("/v1/mentions", headers=world.province, json=again).json()
     assert mine["issue_id"] == world.issue["kebakaran_balikpapan"]

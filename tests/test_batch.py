@@ -140,6 +140,45 @@ def test_duplicates_of_stored_mentions_answer_with_the_stored_id(
     assert _mention_count(session) == before + 1
 
 
+def test_each_stored_item_carries_its_verdict_in_brief(
+    client: TestClient, writer_headers: Headers, session: Session
+) -> None:
+    flood = mention_payload(
+        title="Banjir bandang di Sendawar, dua warga hilang terseret arus",
+        text="BPBD Kutai Barat mengerahkan tim SAR gabungan; ratusan warga mengungsi ke posko.",
+    )
+    stored_id = client.post("/v1/mentions", json=flood, headers=writer_headers).json()["id"]
+    body = _batch(
+        client,
+        writer_headers,
+        [
+            mention_payload(external_id=flood["external_id"]),  # a duplicate: the stored verdict
+            mention_payload(title="Festival Erau di Tenggarong dibuka", text="Ribuan wisatawan hadir."),
+            {"title": "tanpa sumber"},
+        ],
+    )
+    duplicate, created, rejected = body["results"]
+    stored = client.get(f"/v1/mentions/{stored_id}", headers=writer_headers).json()["classification"][
+        "machine"
+    ]
+    assert duplicate["verdict"] == {
+        "level": stored["level"],
+        "urgency": stored["urgency"],
+        "topic": stored["topic"]["label"],
+        "sentiment": stored["sentiment"]["label"],
+        "hoax_suspected": stored["hoax_suspected"],
+        "opportunity": stored["opportunity"],
+    }
+    assert duplicate["verdict"]["level"] in ("siaga", "awas")
+    full = client.get(f"/v1/mentions/{created['id']}", headers=writer_headers).json()["classification"][
+        "machine"
+    ]
+    assert (
+        created["verdict"]["level"] == full["level"] and created["verdict"]["topic"] == full["topic"]["label"]
+    )
+    assert rejected["status"] == "rejected" and rejected["verdict"] is None
+
+
 def test_duplicates_within_one_batch_point_to_the_first(
     client: TestClient, writer_headers: Headers, session: Session
 ) -> None:

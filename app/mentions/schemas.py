@@ -237,11 +237,27 @@ class MentionBatch(BaseModel):
     items: BatchItems = Field(min_length=1, max_length=1000)
 
 
+class VerdictSummary(BaseModel):
+    """The machine verdict in brief: enough to triage a batch without reading each mention back."""
+
+    level: str
+    urgency: int
+    topic: str
+    sentiment: str
+    hoax_suspected: bool
+    opportunity: bool
+
+
 class BatchItemResult(BaseModel):
     index: int = Field(description="Position of the item in the request.")
     status: Literal["created", "duplicate", "rejected"]
     id: int | None = Field(description="The stored mention (the earlier one for a duplicate).")
     issue_id: int | None = Field(default=None, description="The issue the mention belongs to.")
+    verdict: VerdictSummary | None = Field(
+        default=None,
+        description="The machine verdict in brief (`GET /v1/mentions/{id}` has all of it, with its signals); "
+        "null for a rejected item, or a duplicate of a mention this client may not see.",
+    )
     errors: list[FieldError] | None = Field(
         default=None, description="For a rejected item: what is wrong, in the shape of a problem's `errors`."
     )

@@ -22,6 +22,7 @@ from app.audit import service as audit
 from app.auth.models import Scope
 from app.auth.service import Principal
 from app.classification import service as classification
+from app.classification.schemas import Classification
 from app.clock import plausible, utcnow
 from app.db import insert_returning_ids
 from app.errors import FieldError, NotFound, field_errors
@@ -30,7 +31,7 @@ from app.mentions import pipeline
 from app.mentions.canonical import url_key
 from app.mentions.models import Mention, MentionRegion, SourceType
 from app.mentions.pipeline import NewMention
-from app.mentions.schemas import BatchItemResult, BatchResult, MentionCreate, MentionPublic
+from app.mentions.schemas import BatchItemResult, BatchResult, MentionCreate, MentionPublic, VerdictSummary
 
 _RACE_RETRIES = 3
 _IN_CHUNK = 500  # keeps IN (...) lists well inside every database's parameter limit
@@ -222,15 +223,19 @@ def store_batch(
     repeated = [s.id for s in stored_items if s.new is None]
     earlier = issues.placements(session, repeated)
     unseen = set(repeated) - access.seen_mention_ids(session, principal, repeated)
+    earlier_views = classification.stored_views(session, [i for i in repeated if i not in unseen])
     for index, stored in zip(valid_positions, stored_items, strict=True):
         placed = stored.new.extras["issue"] if stored.new else earlier.get(stored.id)
+        view = earlier_views.get(stored.id)
+        verdict = stored.new.extras.get("classification") if stored.new else view.machine if view else None
         if stored.id in unseen:
-            placed = None  # a copy of what another agency sent, which this client may not see
+            placed = verdict = None  # a copy of what another agency sent, which this client may not see
         results[index] = BatchItemResult(
             index=index,
             status="created" if stored.created else "duplicate",
             id=stored.id,
             issue_id=placed.issue_id if placed else None,
+            verdict=_summary(verdict),
         )
     final = [r for r in results if r is not None]
     return BatchResult(
@@ -238,6 +243,19 @@ def store_batch(
         created=sum(r.status == "created" for r in final),
         duplicates=sum(r.status == "duplicate" for r in final),
         rejected=sum(r.status == "rejected" for r in final),
+    )
+
+
+def _summary(verdict: Classification | None) -> VerdictSummary | None:
+    if verdict is None:
+        return None
+    return VerdictSummary(
+        level=verdict.level,
+        urgency=verdict.urgency,
+        topic=verdict.topic.label,
+        sentiment=verdict.sentiment.label,
+        hoax_suspected=verdict.hoax_suspected,
+        opportunity=verdict.opportunity,
     )
 
 

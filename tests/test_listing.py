@@ -208,12 +208,17 @@ def test_region_filter_also_finds_mentions_whose_text_names_a_place_there(
     assert _ids(_list(client, writer_headers, region="64.72")) == [hinted_elsewhere]
 
 
+# A text naming no place: the region filter also matches places named in the text.
+HAZE = "Asap tipis menyelimuti kota sejak pagi, jarak pandang berkurang."
+
+
 def test_filters_combine(client: TestClient, writer_headers: Headers) -> None:
     wanted = _post(
         client,
         writer_headers,
         source_type="tv",
         title="Kabut Asap Selimuti Balikpapan",
+        text=HAZE,
         region_codes=["64.71"],
         published_at="2026-11-27T09:00:00+08:00",
     )
@@ -221,6 +226,7 @@ def test_filters_combine(client: TestClient, writer_headers: Headers) -> None:
         client,
         writer_headers,
         title="Kabut Asap di Balikpapan Barat",
+        text=HAZE,
         region_codes=["64.71"],
         published_at="2026-11-27T09:00:00+08:00",
     )
@@ -229,6 +235,7 @@ def test_filters_combine(client: TestClient, writer_headers: Headers) -> None:
         writer_headers,
         source_type="tv",
         title="Kabut Asap di Penajam",
+        text=HAZE,
         region_codes=["64.09"],
         published_at="2026-11-27T09:00:00+08:00",
     )
@@ -237,6 +244,7 @@ def test_filters_combine(client: TestClient, writer_headers: Headers) -> None:
         writer_headers,
         source_type="tv",
         title="Kabut Asap Pagi di Balikpapan",
+        text=HAZE,
         region_codes=["64.71"],
         published_at="2026-11-26T09:00:00+08:00",
     )

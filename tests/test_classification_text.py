@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.classification.regions import find_places, region_codes
+from app.classification.regions import find_places, gazetteer, region_codes
 from app.classification.text import (
     NEGATORS,
     analysis_tokens,
@@ -13,6 +13,7 @@ from app.classification.text import (
     stopwords,
     tokenize,
 )
+from app.reference import catalog
 
 
 def places(text: str) -> list[str]:
@@ -125,6 +126,11 @@ def test_negators_are_never_stopwords() -> None:
 )
 def test_gazetteer_matches_whole_words_longest_first(text: str, codes: list[str]) -> None:
     assert places(text) == codes
+
+
+def test_every_gazetteer_code_is_a_region_of_the_catalog() -> None:
+    # Intake indexes the regions found in a text (mention_region, a foreign key to region) without checking.
+    assert set(gazetteer()) <= catalog.region_codes()
 
 
 def test_region_hints_accept_codes_and_place_names() -> None:

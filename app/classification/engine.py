@@ -277,12 +277,11 @@ def _verdict(
     audience = max(
         doc.metrics.get("reach", 0), doc.metrics.get("views", 0), doc.metrics.get("shares", 0) * 10
     )
-    # Good news worth amplifying; never a story where people died or are missing, or one at Siaga or above,
-    # however warm its words about the relief effort.
+    # Good news worth amplifying; never a story at Siaga or above (which every report of people dead, hurt
+    # or missing is), however warm its words about the relief effort.
     opportunity = (
         sentiment is Sentiment.positive
         and not hoax
-        and not evidence.harm_to_people
         and level.rank < Level.siaga.rank
         and (audience >= OPPORTUNITY_REACH or doc.source_type in scoring.NEWS_SOURCES)
     )

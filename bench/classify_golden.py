@@ -15,7 +15,10 @@ string). Before that rewrite, the compiled prediction was run with the old setti
 and models, equalled those of the code before it in everything but the version string. It was rewritten
 again on 2026-12-07, when the word lists and rules changed on purpose (inflected deaths, people drowning or
 buried rather than "tenggelam" alone, accidents, wildlife, declared emergencies, phrase repeats capped):
-every changed verdict was read against the one before it first.
+every changed verdict was read against the one before it first. Rewritten once more on 2026-12-07 when
+public-service complaints began to go to the agency running the service named: 104 verdicts changed, all in
+their agencies (and the `service_agencies` signal); 7 of them moved one level down, because a complaint
+routed to one agency no longer counts two for inter-agency coordination.
 
 The trained models' digests are recorded too: on another numpy/scikit-learn build they may differ, and then
 only the rules-only verdicts are compared (``tests/test_classification_golden.py`` does the same).

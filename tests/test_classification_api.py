@@ -30,7 +30,11 @@ def test_topics_list_the_taxonomy_with_responsible_agencies(client: TestClient) 
     for topic in items:
         assert topic["name"]["id"] and topic["name"]["en"]
         assert topic["agencies"] and set(topic["agencies"]) <= agencies
+        assert set(topic["services"]) <= agencies
     assert "bpbd" in next(t for t in items if t["label"] == "bencana")["agencies"]
+    services = next(t for t in items if t["label"] == "pelayanan_publik")["services"]
+    assert "pdam" in services["dpupr-pera"] and "samsat" in services["bapenda"]
+    assert all(not t["services"] for t in items if t["label"] != "pelayanan_publik")
 
 
 def test_every_mention_is_classified_at_intake_and_the_verdict_is_stored(

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from app.classification.engine import MAX_ANALYSED_CHARS, RULES_VERSION, classify
+from app.classification.lexicon import service_agencies
 from app.classification.schemas import Classification, Document
 from app.classification.scoring import LEVEL_MATRIX
 from app.classification.taxonomy import TOPICS, Level, Topic
@@ -80,11 +81,74 @@ def test_sentiment_agrees_with_the_officer_for_most_cases() -> None:
     assert agree >= 0.8 * len(CASES)
 
 
-def test_agencies_follow_the_topic_and_exist_in_the_seeded_list() -> None:
+def test_agencies_follow_the_topic_or_the_service_named_and_exist_in_the_seeded_list() -> None:
     known = agency_codes()
     for _, result in RESULTS:
-        assert set(TOPICS[result.topic.label].agencies) <= set(result.agencies)
+        routed = signal(result, "service_agencies")
+        if result.topic.label is Topic.pelayanan_publik and routed:
+            owners = {evidence.rpartition(": ")[2] for evidence in routed}
+            assert owners <= set(result.agencies)
+            assert not set(TOPICS[Topic.pelayanan_publik].agencies) & set(result.agencies) - owners
+        else:
+            assert set(TOPICS[result.topic.label].agencies) <= set(result.agencies)
         assert set(result.agencies) <= known
+
+
+def test_every_service_owner_is_a_seeded_agency() -> None:
+    assert set(service_agencies()) <= agency_codes()
+    assert all(service_agencies().values())
+
+
+def _agencies_of(title: str, text: str) -> list[str]:
+    return classify(Document(title=title, text=text, source_type="online_news"), now=NOW).agencies
+
+
+def test_a_public_service_complaint_goes_to_the_agency_running_that_service() -> None:
+    water = _agencies_of(
+        "Air PDAM Tidak Mengalir Lima Hari di Loa Janan Ilir",
+        "Warga Loa Janan Ilir mengeluhkan air PDAM yang mati sejak Senin. Pelayanan dinilai lambat.",
+    )
+    assert water[0] == "dpupr-pera"
+    papers = _agencies_of(
+        "Antrean e-KTP Mengular di Disdukcapil Samarinda",
+        "Warga mengeluhkan pelayanan perekaman KTP elektronik yang lambat; blanko juga dikabarkan habis.",
+    )
+    assert papers[0] == "dkp3a"
+    tax = _agencies_of(
+        "Pelayanan Samsat Samarinda Lambat, Wajib Pajak Mengeluh",
+        "Antrean pembayaran pajak kendaraan bermotor di Samsat Samarinda Seberang mengular sejak pagi.",
+    )
+    assert tax[0] == "bapenda"
+    assert "dpmptsp" not in water + papers + tax  # the licensing office owns none of these services
+
+
+def test_a_public_service_complaint_naming_no_service_goes_to_the_topic_owners() -> None:
+    result = classify(
+        Document(
+            title="Pelayanan di Kantor Kelurahan Lambat, Warga Mengeluh",
+            text="Warga mengeluhkan pelayanan kantor kelurahan yang lambat, petugas sering tidak di tempat.",
+            source_type="lapor",
+        ),
+        now=NOW,
+    )
+    assert result.topic.label is Topic.pelayanan_publik
+    assert result.agencies == list(TOPICS[Topic.pelayanan_publik].agencies)
+    assert signal(result, "service_agencies") == []
+
+
+def test_services_route_only_public_service_complaints() -> None:
+    # A flood story mentioning clean water for evacuees stays with the disaster agency.
+    result = classify(
+        Document(
+            title="Banjir Rendam Sangatta Utara, Ratusan Warga Mengungsi",
+            text="BPBD Kutai Timur mengevakuasi warga dan menyalurkan air bersih ke posko pengungsian.",
+            source_type="online_news",
+        ),
+        now=NOW,
+    )
+    assert result.topic.label is Topic.bencana
+    assert result.agencies[0] == "bpbd"
+    assert "dpupr-pera" not in result.agencies
 
 
 def test_no_casualties_reported_does_not_count_as_casualties() -> None:

@@ -79,7 +79,7 @@ def pungli_bansos(**overrides: Any) -> IssueFacts:
 
 
 def pungli_samsat(**overrides: Any) -> IssueFacts:
-    # Samsat has no OPD code of its own here: the topic's owners lead.
+    # Facts without agencies (as when no mention named a service or an OPD): the topic's owners lead.
     values: dict[str, Any] = {
         "topic": "pelayanan_publik",
         "level": Level.waspada,
@@ -562,9 +562,9 @@ def test_every_task_agency_is_resolved_from_its_role_or_a_known_code(case: Any) 
 
 def test_lead_falls_back_to_the_topic_owners_when_no_agency_is_named() -> None:
     facts = pungli_samsat()
-    assert recommend.lead_agencies(facts) == ["dpmptsp", "diskominfo"]
+    assert recommend.lead_agencies(facts) == ["biro-organisasi", "diskominfo"]
     rec = recommend.recommend(facts, REGIONAL)
-    assert owners(rec, "kenali.verify") == {"dpmptsp", "diskominfo"}
+    assert owners(rec, "kenali.verify") == {"biro-organisasi", "diskominfo"}
 
 
 def test_preventable_case_has_an_apology_and_an_inspektorat_review() -> None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from app.classification import language, rules, scoring
 from app.classification.compiled import predictions
 from app.classification.learn import MAX_MODEL_CHARS, TrainedModel, tokens_of
-from app.classification.lexicon import keyword_index, signal_weights
+from app.classification.lexicon import Hit, Keyword, keyword_index, signal_weights
 from app.classification.regions import region_codes, region_index
 from app.classification.schemas import (
     Classification,
@@ -82,16 +82,46 @@ def _model_answers(
     return out
 
 
-def _agencies(topic: Topic, ranked: Sequence[tuple[Topic, float]], found: dict[str, list[str]]) -> list[str]:
-    agencies = list(TOPICS[topic].agencies)
+def _services(hits: Sequence[Hit[Keyword]]) -> dict[str, list[str]]:
+    """Agency -> the phrases naming a public service it owns; the agency named most first, ties as named."""
+    count: dict[str, int] = {}
+    phrases: dict[str, list[str]] = {}
+    for hit in hits:
+        for agency in hit.value.services:
+            count[agency] = count.get(agency, 0) + 1
+            named = phrases.setdefault(agency, [])
+            if hit.phrase not in named:
+                named.append(hit.phrase)
+    order = sorted(count, key=lambda agency: -count[agency])  # stable: ties keep first-named order
+    return {agency: phrases[agency] for agency in order}
+
+
+def _agencies(
+    topic: Topic,
+    ranked: Sequence[tuple[Topic, float]],
+    found: dict[str, list[str]],
+    services: dict[str, list[str]],
+) -> tuple[list[str], bool]:
+    """The responsible agencies, and whether the public services named chose some of them."""
+    topics = [topic]
     if len(ranked) >= 2 and ranked[0][0] is topic:
         second, score = ranked[1]
         if score >= SECOND_TOPIC_MIN and score >= SECOND_TOPIC_SHARE * ranked[0][1]:
-            agencies.extend(TOPICS[second].agencies)
+            topics.append(second)
+    agencies: list[str] = []
+    by_service = False
+    for each in topics:
+        # A public-service complaint goes to whoever runs the service it names (PDAM water to public works,
+        # e-KTP to population administration); the topic's own agencies answer only when it names none.
+        if each is Topic.pelayanan_publik and services:
+            agencies.extend(services)
+            by_service = True
+        else:
+            agencies.extend(TOPICS[each].agencies)
     for name, extra in SIGNAL_AGENCIES.items():
         if name in found:
             agencies.extend(extra)
-    return list(dict.fromkeys(agencies))
+    return list(dict.fromkeys(agencies)), by_service
 
 
 # Only an official warning feed may declare its own severity; any other source is read like news.
@@ -252,7 +282,11 @@ def _verdict(
     if doc.region_hints:
         out.append(Signal(name="region_hints", weight=0.0, evidence=list(doc.region_hints)[:6]))
 
-    agencies = _agencies(topic, topic_scores.ranked(), found)
+    services = _services(hits)
+    agencies, by_service = _agencies(topic, topic_scores.ranked(), found, services)
+    if by_service:
+        routed = [f"{phrase}: {agency}" for agency, phrases in services.items() for phrase in phrases]
+        out.append(Signal(name="service_agencies", weight=0.0, evidence=routed[:6]))
     evidence = scoring.Evidence(
         signals=found,
         sentiment=sentiment,

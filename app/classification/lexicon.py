@@ -113,11 +113,12 @@ class Keyword:
     signals: tuple[str, ...] = ()
     topics: tuple[tuple[Topic, float], ...] = ()
     sentiment: float | None = None
+    services: tuple[str, ...] = ()  # agencies owning the public service the phrase names ("pdam")
 
 
 @cache
 def keyword_index() -> PhraseIndex[Keyword]:
-    """Crisis signals, topic keywords and the sentiment lexicon in one index."""
+    """Crisis signals, topic keywords, the sentiment lexicon and public services in one index."""
     merged: dict[tuple[str, ...], Keyword] = {}
 
     def add(phrase: str, **values: Any) -> None:
@@ -126,7 +127,8 @@ def keyword_index() -> PhraseIndex[Keyword]:
         signals = current.signals + tuple(values.get("signals", ()))
         topics = current.topics + tuple(values.get("topics", ()))
         sentiment = values.get("sentiment", current.sentiment)
-        merged[key] = Keyword(current.phrase, tuple(dict.fromkeys(signals)), topics, sentiment)
+        services = tuple(dict.fromkeys(current.services + tuple(values.get("services", ()))))
+        merged[key] = Keyword(current.phrase, tuple(dict.fromkeys(signals)), topics, sentiment, services)
 
     signal_lists: dict[str, dict[str, list[str]]] = load("signals.json")["signals"]
     for name, spec in signal_lists.items():
@@ -139,7 +141,17 @@ def keyword_index() -> PhraseIndex[Keyword]:
     weights: dict[str, float] = load("sentiment.json")["weights"]
     for phrase, weight in weights.items():
         add(phrase, sentiment=float(weight))
+    for agency, phrases in service_agencies().items():
+        for phrase in phrases:
+            add(phrase, services=(agency,))
     return PhraseIndex((keyword.phrase, keyword) for keyword in merged.values())
+
+
+@cache
+def service_agencies() -> dict[str, list[str]]:
+    """Agency code -> the phrases naming a public service it owns (``topics.json``, ``services``)."""
+    services: dict[str, list[str]] = load("topics.json")["services"]
+    return services
 
 
 @cache

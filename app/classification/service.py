@@ -12,6 +12,7 @@ from app.auth.service import Principal
 from app.classification import learn, taxonomy
 from app.classification.engine import classify, classify_many
 from app.classification.intake import document_of
+from app.classification.lexicon import service_agencies
 from app.classification.models import ClassifierModel, MentionClassification, MentionLabel
 from app.classification.registry import ACTIVE_MODELS
 from app.classification.schemas import Classification
@@ -32,7 +33,10 @@ from app.mentions.models import Mention
 def topics() -> list[TopicPublic]:
     return [
         TopicPublic(
-            label=info.label, name={"id": info.name_id, "en": info.name_en}, agencies=list(info.agencies)
+            label=info.label,
+            name={"id": info.name_id, "en": info.name_en},
+            agencies=list(info.agencies),
+            services=dict(service_agencies()) if info.label is taxonomy.Topic.pelayanan_publik else {},
         )
         for info in taxonomy.TOPICS.values()
     ]

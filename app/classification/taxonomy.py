@@ -53,7 +53,9 @@ TOPICS: dict[Topic, TopicInfo] = {
         TopicInfo(
             Topic.tata_kelola, "Tata Kelola Pemerintahan", "Governance and integrity", ("inspektorat",)
         ),
-        TopicInfo(Topic.pelayanan_publik, "Pelayanan Publik", "Public services", ("dpmptsp", "diskominfo")),
+        TopicInfo(
+            Topic.pelayanan_publik, "Pelayanan Publik", "Public services", ("biro-organisasi", "diskominfo")
+        ),
         TopicInfo(Topic.transportasi, "Transportasi", "Transport", ("dishub",)),
         TopicInfo(Topic.sosial, "Sosial", "Social affairs", ("dinsos",)),
         TopicInfo(Topic.lainnya, "Lainnya", "Other", ("diskominfo",)),

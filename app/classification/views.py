@@ -151,7 +151,13 @@ class ModelList(BaseModel):
 class TopicPublic(BaseModel):
     label: str
     name: dict[str, str] = Field(description="Display name: `id` (Indonesian) and `en` (English).")
-    agencies: list[str]
+    agencies: list[str] = Field(description="The agencies (OPD) responsible for the topic.")
+    services: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Public services by the agency running them (`pelayanan_publik` only): a complaint that "
+        "names one of these services goes to that agency instead of `agencies`, the agency named most first.",
+        examples=[{"dpupr-pera": ["pdam", "air bersih"], "dkp3a": ["e ktp", "dukcapil"]}],
+    )
 
 
 class TopicList(BaseModel):

@@ -18,7 +18,11 @@ buried rather than "tenggelam" alone, accidents, wildlife, declared emergencies,
 every changed verdict was read against the one before it first. Rewritten once more on 2026-12-07 when
 public-service complaints began to go to the agency running the service named: 104 verdicts changed, all in
 their agencies (and the `service_agencies` signal); 7 of them moved one level down, because a complaint
-routed to one agency no longer counts two for inter-agency coordination.
+routed to one agency no longer counts two for inter-agency coordination. And again the same day for three
+word-list fixes (74 verdicts changed, 8 in level, each read): a company's "tim tanggap darurat" or a "dana
+tanggap darurat" no longer reads as an event still going on, an oil spill's "tumpahan minyak" and "kebocoran"
+are negative (an oil-spill story was flagged as good news), and pupils taken to a puskesmas or RSUD are people
+harmed (a mass food poisoning went from Normal to Siaga).
 
 The trained models' digests are recorded too: on another numpy/scikit-learn build they may differ, and then
 only the rules-only verdicts are compared (``tests/test_classification_golden.py`` does the same).

@@ -15,7 +15,7 @@ from app.classification.engine import MAX_ANALYSED_CHARS, RULES_VERSION, classif
 from app.classification.lexicon import service_agencies
 from app.classification.schemas import Classification, Document
 from app.classification.scoring import LEVEL_MATRIX
-from app.classification.taxonomy import TOPICS, Level, Topic
+from app.classification.taxonomy import TOPICS, Level, Sentiment, Topic
 from app.reference.catalog import agency_codes
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
@@ -219,6 +219,30 @@ def test_a_declared_emergency_is_at_least_siaga_but_an_emergency_fund_is_not() -
     assert signal(declared, "emergency_floor") and declared.impact.economic_loss >= 1
     fund = _news("Perbaikan atap SD di Long Bagun dibiayai dana tanggap darurat dan dimulai bulan ini")
     assert not signal(fund, "emergency_declared") and fund.level.rank < Level.siaga.rank
+    # Neither a fund nor a company's response team says the event is still going on.
+    assert not signal(fund, "ongoing")
+    team = _news("Perusahaan mengerahkan tim tanggap darurat untuk membantu pembersihan pantai")
+    assert not signal(team, "ongoing") and not signal(team, "emergency_declared")
+    assert signal(_news("Posko tanggap darurat banjir di Sangatta masih dibuka"), "ongoing")
+
+
+def test_children_taken_to_a_puskesmas_are_people_harmed() -> None:
+    result = _news(
+        "Puluhan siswa SD di Tenggarong diduga keracunan makanan program makan bergizi gratis, "
+        "mual dan muntah, lalu dibawa ke puskesmas"
+    )
+    assert signal(result, "casualties") == ["dibawa ke puskesmas"]
+    assert result.level.rank >= Level.siaga.rank
+
+
+def test_an_oil_spill_with_helpful_words_is_not_good_news() -> None:
+    result = _news(
+        "Tumpahan minyak di Teluk Balikpapan: perusahaan membantah kebocoran pipa, namun mengerahkan tim "
+        "tanggap darurat dan kapal untuk membantu pembersihan.",
+        metrics={"reach": 47_000},
+    )
+    assert result.sentiment.label is Sentiment.negative
+    assert not result.opportunity
 
 
 def test_accidents_and_wildlife_are_threats_and_a_coal_barge_is_not_pollution() -> None:

@@ -22,7 +22,9 @@ routed to one agency no longer counts two for inter-agency coordination. And aga
 word-list fixes (74 verdicts changed, 8 in level, each read): a company's "tim tanggap darurat" or a "dana
 tanggap darurat" no longer reads as an event still going on, an oil spill's "tumpahan minyak" and "kebocoran"
 are negative (an oil-spill story was flagged as good news), and pupils taken to a puskesmas or RSUD are people
-harmed (a mass food poisoning went from Normal to Siaga).
+harmed (a mass food poisoning went from Normal to Siaga). Then for common Banjar and Javanese words, "sudah"
+ending a negation's scope and "tidak mengalir" as a service failure: 10 verdicts changed, 2 in level (each
+read; a 1 KB text joining a PDAM outage to another story went back from Normal to Waspada).
 
 The trained models' digests are recorded too: on another numpy/scikit-learn build they may differ, and then
 only the rules-only verdicts are compared (``tests/test_classification_golden.py`` does the same).

@@ -235,6 +235,20 @@ def test_children_taken_to_a_puskesmas_are_people_harmed() -> None:
     assert result.level.rank >= Level.siaga.rank
 
 
+def test_a_complaint_in_banjar_is_read_like_one_in_indonesian() -> None:
+    banjar = _news("Banyu PDAM di Sungai Kunjang kada mengalir sudah tiga hari, ulun kada kawa mandi")
+    indonesian = _news("Air PDAM di Sungai Kunjang tidak mengalir sudah tiga hari, saya tidak bisa mandi")
+    for result in (banjar, indonesian):
+        assert signal(result, "service_failure") == ["tidak mengalir"]
+        assert signal(result, "ongoing") == ["sudah tiga hari"]
+        assert result.topic.label is Topic.pelayanan_publik and result.agencies == ["dpupr-pera"]
+    assert (banjar.level, banjar.urgency, banjar.impact) == (
+        indonesian.level,
+        indonesian.urgency,
+        indonesian.impact,
+    )
+
+
 def test_an_oil_spill_with_helpful_words_is_not_good_news() -> None:
     result = _news(
         "Tumpahan minyak di Teluk Balikpapan: perusahaan membantah kebocoran pipa, namun mengerahkan tim "

@@ -56,6 +56,12 @@ def test_emphasis_letters_are_squeezed_but_real_double_letters_kept() -> None:
         ("parah bgt", "parah banget"),
         ("gaada air", "tidak ada air"),
         ("rumah2 warga", "rumah rumah warga"),
+        # Banjar, the everyday language of Samarinda and Balikpapan, and Javanese.
+        ("banyu kada mengalir", "air tidak mengalir"),
+        ("kadada perbaikan", "tidak ada perbaikan"),
+        ("rumah tarandam", "rumah terendam"),
+        ("dalan rusak ora iso dilewati", "jalan rusak tidak bisa dilewati"),
+        ("durung didandani", "belum diperbaiki"),
     ],
 )
 def test_colloquial_forms_become_standard_indonesian(slang: str, standard: str) -> None:
@@ -89,6 +95,12 @@ def test_negation_scope_ends_at_a_clause_or_conjunction() -> None:
 
 def test_negation_in_slang_is_still_negation() -> None:
     assert analysis_tokens("gak ada korban") == ["tidak", "NEG_ada", "NEG_korban"]
+    assert analysis_tokens("kadada korban") == ["tidak", "NEG_ada", "NEG_korban"]
+
+
+def test_sudah_starts_a_new_predicate_outside_the_negation() -> None:
+    tokens = analysis_tokens("Air PDAM tidak mengalir sudah tiga hari")
+    assert tokens[-4:] == ["NEG_mengalir", "sudah", "tiga", "hari"]
 
 
 def test_nihil_negates_what_comes_before_it() -> None:

@@ -31,6 +31,8 @@ _SCOPE_ENDERS = frozenset(
     {
         "karena", "akibat", "sehingga", "tetapi", "tapi", "namun", "sedangkan", "dan", "serta", "setelah",
         "sejak", "ketika", "saat", "usai", "hingga", "melainkan", "padahal", "meski", "meskipun", "walau",
+        # No negator governs "sudah": "air tidak mengalir sudah tiga hari" says it has lasted three days.
+        "sudah",
     }
 )  # fmt: skip
 

@@ -385,6 +385,34 @@ def test_positive_news_with_reach_is_an_opportunity() -> None:
     assert signal(result, "opportunity")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # One mild word ("aman") in an accident report.
+        "Tongkang batu bara menabrak pilar Jembatan Mahakam pagi ini, semoga jembatannya aman",
+        # A harm denied is not good news: the fire is the story.
+        "Kebakaran melanda rumah kayu di Gang Baqa, Samarinda Seberang. Beruntung tidak ada korban jiwa",
+        # Weak warm words in a corruption probe.
+        "Akhirnya ada yang usut dana hibah di Kutai Barat, bantuan dari dulu tidak pernah sampai ke kampung",
+        # A clash stays a clash, however "kondusif" the police say the village now is.
+        "Polres Kukar menerjunkan dua SSK ke Muara Badak usai bentrokan warga, situasi diklaim kondusif",
+    ],
+)
+def test_bad_news_with_a_warm_word_is_not_an_opportunity(text: str) -> None:
+    result = _news(text, metrics={"reach": 50_000})
+    assert not result.opportunity, result.signals
+
+
+def test_a_repair_completed_is_an_opportunity_though_it_names_the_damage() -> None:
+    result = _news(
+        "Perbaikan jalan amblas di km 42 poros Samarinda-Balikpapan rampung, jalan kembali dibuka "
+        "dan lancar. Warga mengapresiasi kerja cepat Dinas PUPR",
+        metrics={"reach": 30_000},
+    )
+    assert signal(result, "damage") and signal(result, "recovery")
+    assert result.sentiment.label is Sentiment.positive and result.opportunity
+
+
 def test_old_news_is_less_urgent_than_fresh_news() -> None:
     case = next(c for c in CASES if c["id"] == "banjir-samarinda-lima-kecamatan")
     fresh = run(case)

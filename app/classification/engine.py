@@ -35,8 +35,25 @@ SECOND_TOPIC_MIN = 3.0
 SIGNAL_AGENCIES = {"evacuation": ("bpbd", "dinsos"), "missing": ("bpbd",), "hoax": ("diskominfo",)}
 # Low, honest confidence when the text is not Indonesian: the lexicons cannot read it.
 UNSUPPORTED_CONFIDENCE = 0.2
-# Positive news worth amplifying needs an audience.
+# Positive news worth amplifying needs an audience, and positive words of its own: one "aman" or "cepat" in a
+# report of a barge hitting a bridge does not make it good news.
 OPPORTUNITY_REACH = 1_000
+OPPORTUNITY_MIN_POSITIVE = (
+    1.5  # lexicon weight of positive words said outright, when the rules read sentiment
+)
+OPPORTUNITY_MIN_MODEL_SCORE = 0.5  # a trained model finds "positive" more likely than not
+# Never good news to amplify: people harmed or displaced, accidents, fires, clashes.
+NOT_GOOD_NEWS = frozenset(
+    {"casualties", "missing", "evacuation", "accident", "fire", "violence", "unrest", "wildlife"}
+)
+# Harm to things or trust: good news only when the story is about an award or a recovery ("perbaikan jalan
+# amblas rampung", "penanaman mangrove" against abrasion). Left out: prices (a cheap market, "pasar murah
+# diserbu warga", is good news told in a price story's words) and health (stunting falling, a campaign against
+# dengue: a report of an outbreak growing reads negative anyway).
+NEEDS_GOOD_FRAMING = frozenset(
+    {"disaster", "pollution", "corruption", "service_failure", "damage", "closure"}
+)
+GOOD_FRAMING = frozenset({"positive", "recovery"})
 
 
 def _bounded(doc: Document) -> tuple[str, str, list[Signal]]:
@@ -256,7 +273,9 @@ def _verdict(
     sentiment, sentiment_score = rule_sentiment.label, rule_sentiment.confidence
     if rule_sentiment.evidence:
         out.append(Signal(name="sentiment", weight=rule_sentiment.polarity, evidence=rule_sentiment.evidence))
+    clearly_positive = rule_sentiment.affirmed_positive >= OPPORTUNITY_MIN_POSITIVE
     if sentiment_model is not None and sentiment_answer is not None:
+        clearly_positive = sentiment_answer[1] >= OPPORTUNITY_MIN_MODEL_SCORE
         sentiment, sentiment_score, signal = (
             Sentiment(sentiment_answer[0]),
             sentiment_answer[1],
@@ -311,16 +330,19 @@ def _verdict(
     audience = max(
         doc.metrics.get("reach", 0), doc.metrics.get("views", 0), doc.metrics.get("shares", 0) * 10
     )
-    # Good news worth amplifying; never a story at Siaga or above (which every report of people dead, hurt
-    # or missing is), however warm its words about the relief effort.
     opportunity = (
         sentiment is Sentiment.positive
         and not hoax
+        # Never a story at Siaga or above (which every report of people dead, hurt or missing is), however
+        # warm its words about the relief effort.
         and level.rank < Level.siaga.rank
         and (audience >= OPPORTUNITY_REACH or doc.source_type in scoring.NEWS_SOURCES)
+        and clearly_positive
+        and NOT_GOOD_NEWS.isdisjoint(found)
+        and (NEEDS_GOOD_FRAMING.isdisjoint(found) or not GOOD_FRAMING.isdisjoint(found))
     )
     if opportunity:
-        why = [f"positive, source_type={doc.source_type}", f"audience={audience}"]
+        why = [f"positive ({sentiment_score:.2f}), source_type={doc.source_type}", f"audience={audience}"]
         out.append(Signal(name="opportunity", weight=1.0, evidence=why))
 
     return Classification(

@@ -94,6 +94,8 @@ class SentimentScore:
     confidence: float
     polarity: float
     evidence: list[str]
+    # The weight of positive words said outright: a harm denied ("tidak ada korban") is not good news itself.
+    affirmed_positive: float = 0.0
 
 
 def sentiment(
@@ -138,4 +140,5 @@ def sentiment(
         label, confidence = Sentiment.neutral, 0.6 - abs(polarity)
     strongest = sorted(contributions.items(), key=lambda item: (-abs(item[1]), item[0]))[:8]
     evidence = [f"{phrase} ({value:+.1f})" for phrase, value in strongest]
-    return SentimentScore(label, round(confidence, 3), round(polarity, 3), evidence)
+    affirmed = sum(v for phrase, v in contributions.items() if v > 0 and not phrase.startswith(NEG_PREFIX))
+    return SentimentScore(label, round(confidence, 3), round(polarity, 3), evidence, round(affirmed, 3))

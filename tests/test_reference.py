@@ -7,7 +7,8 @@ from app.reference.service import seed
 REQUIRED_AGENCIES = {
     "diskominfo", "dinkes", "dpupr-pera", "bpbd", "disdikbud", "dishub", "dlh", "esdm", "dinsos", "satpol-pp",
     "kesbangpol", "inspektorat", "biro-perekonomian", "biro-adpim", "dpmptsp", "disnakertrans",
-    "biro-organisasi", "dkp3a", "bapenda", "diskominfo-samarinda", "diskominfo-bontang", "diskominfo-balikpapan",
+    "biro-organisasi", "dkp3a", "bapenda",
+    "diskominfo-samarinda", "diskominfo-bontang", "diskominfo-balikpapan",
 }  # fmt: skip
 
 

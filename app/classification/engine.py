@@ -38,10 +38,10 @@ UNSUPPORTED_CONFIDENCE = 0.2
 # Positive news worth amplifying needs an audience, and positive words of its own: one "aman" or "cepat" in a
 # report of a barge hitting a bridge does not make it good news.
 OPPORTUNITY_REACH = 1_000
-OPPORTUNITY_MIN_POSITIVE = (
-    1.5  # lexicon weight of positive words said outright, when the rules read sentiment
-)
-OPPORTUNITY_MIN_MODEL_SCORE = 0.5  # a trained model finds "positive" more likely than not
+# The lexicon weight of positive words said outright when the rules read the sentiment; when a trained model
+# reads it, the model must find "positive" more likely than not.
+OPPORTUNITY_MIN_POSITIVE = 1.5
+OPPORTUNITY_MIN_MODEL_SCORE = 0.5
 # Never good news to amplify: people harmed or displaced, accidents, fires, clashes.
 NOT_GOOD_NEWS = frozenset(
     {"casualties", "missing", "evacuation", "accident", "fire", "violence", "unrest", "wildlife"}
